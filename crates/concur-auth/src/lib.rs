@@ -1,0 +1,58 @@
+//! # concur-auth
+//!
+//! One hardened implementation of the SAP Concur OAuth2 token lifecycle: the
+//! one-time exchange of a company request token, refresh tokens kept safely in
+//! the tutorials' `refreshTokenObjectFile.json` (atomic, 0600, locked across
+//! processes), access tokens refreshed once for any number of callers, and an
+//! API client that follows the token's geolocation.
+//!
+//! ```no_run
+//! # async fn run() -> concur_auth::Result<()> {
+//! use concur_auth::{ManagerOptions, TokenManager};
+//! let manager = TokenManager::from_files(
+//!     "credentials.json",
+//!     "refreshTokenObjectFile.json",
+//!     ManagerOptions::default(),
+//! )?;
+//! let user = manager.api_client().get("/profile/identity/v4/Users/").await?;
+//! println!("{}", user.text());
+//! # Ok(()) }
+//! ```
+//!
+//! No secret ever appears in a `Debug` or `Display` output or an error message:
+//! see [`Secret`].
+
+pub mod blocking;
+mod client;
+mod credentials;
+mod error;
+mod hosts;
+mod http;
+mod json_fields;
+mod manager;
+mod options;
+mod protocol;
+mod retry;
+mod runtime;
+mod secret;
+mod status;
+pub mod store;
+mod token;
+
+pub use client::{parse_method, ApiClient, ApiResponse};
+pub use credentials::{env as credentials_env, Credentials};
+pub use error::{Error, ErrorKind, Result};
+pub use hosts::{is_loopback, HostPolicy, DEFAULT_BASE_URL};
+pub use http::{HttpOptions, CORRELATION_HEADER};
+pub use manager::TokenManager;
+pub use options::{env as options_env, ManagerOptions, DEFAULT_CREDENTIALS_FILE, DEFAULT_TOKEN_FILE};
+pub use protocol::{form_fields, Grant, TokenReply, TOKEN_PATH};
+pub use retry::RetryPolicy;
+pub use runtime::shared_runtime;
+pub use secret::{Secret, REDACTED};
+pub use status::{Status, REFRESH_WARNING_DAYS};
+pub use store::{FileStore, MemoryStore, StoreLease, TokenStore};
+pub use token::TokenRecord;
+
+/// The crate version, for `concur_version()` and friends.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

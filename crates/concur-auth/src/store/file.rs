@@ -1,0 +1,388 @@
+//! `refreshTokenObjectFile.json`, hardened.
+//!
+//! Same file and format as the SAP tutorials, so an existing setup keeps working,
+//! plus what the tutorials skip: every save is atomic (temp file in the same
+//! folder, fsync, rename, fsync the folder) with mode 0600; a sibling
+//! `<file>.lock` carries an advisory lock so that processes on one host refresh
+//! one at a time; a symlink planted in place of the file is refused; a corrupt
+//! file is moved aside and reported, never overwritten.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+
+use super::{StoreLease, TokenStore};
+use crate::error::{Error, ErrorKind, Result};
+use crate::token::{unix_now, TokenRecord};
+
+/// A token file larger than this is not a token file.
+const MAX_FILE_SIZE: u64 = 1024 * 1024;
+
+/// [`TokenStore`] over one JSON file.
+#[derive(Clone, Debug)]
+pub struct FileStore {
+    path: Arc<PathBuf>,
+}
+
+impl FileStore {
+    /// A store over `path` (created on first save; its folder must exist).
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        FileStore {
+            path: Arc::new(path.into()),
+        }
+    }
+
+    /// The token file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The lock file beside it.
+    pub fn lock_path(&self) -> PathBuf {
+        sibling(&self.path, ".lock")
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&Path) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || job(&path))
+            .await
+            .map_err(|err| Error::new(ErrorKind::Store, format!("token store task failed: {err}")))?
+    }
+}
+
+#[derive(Debug)]
+struct FileLease {
+    // Closing the file releases the advisory lock, also when the process dies.
+    _file: File,
+}
+
+impl StoreLease for FileLease {}
+
+#[async_trait]
+impl TokenStore for FileStore {
+    async fn load(&self) -> Result<Option<TokenRecord>> {
+        self.blocking(read_record).await
+    }
+
+    async fn lock(&self, wait: Duration) -> Result<Box<dyn StoreLease>> {
+        let lock_path = self.lock_path();
+        let file = open_lock_file(&lock_path)?;
+        let deadline = Instant::now() + wait;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Box::new(FileLease { _file: file })),
+                Err(std::fs::TryLockError::WouldBlock) => {}
+                Err(std::fs::TryLockError::Error(err)) => {
+                    return Err(Error::store("lock", &lock_path, &err))
+                }
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::new(
+                    ErrorKind::Store,
+                    format!(
+                        "timed out after {wait:?} waiting for the lock {} held by another process; if no other process is running, the holder hung: stop it",
+                        lock_path.display()
+                    ),
+                ));
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(25));
+        }
+    }
+
+    async fn save(&self, record: &TokenRecord, expected: Option<u64>) -> Result<u64> {
+        let record = record.clone();
+        let describe = self.describe();
+        self.blocking(move |path| {
+            let current = read_record(path)?.map(|r| r.revision);
+            if current != expected {
+                return Err(conflict(&describe, expected, current));
+            }
+            let revision = current.map_or(1, |r| r + 1);
+            let record = TokenRecord {
+                revision,
+                ..record
+            };
+            write_atomically(path, record.to_json().as_bytes())?;
+            Ok(revision)
+        })
+        .await
+    }
+
+    async fn clear(&self) -> Result<()> {
+        self.blocking(|path| match std::fs::remove_file(path) {
+            Ok(()) => sync_parent(path),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(err) => Err(Error::store("remove", path, &err)),
+        })
+        .await
+    }
+
+    fn describe(&self) -> String {
+        format!("file {}", self.path.display())
+    }
+}
+
+/// The error for a compare-and-swap mismatch (shared with the memory store).
+pub(crate) fn conflict(store: &str, expected: Option<u64>, current: Option<u64>) -> Error {
+    Error::new(
+        ErrorKind::Store,
+        format!(
+            "token store {store} changed underneath us (expected revision {expected:?}, found {current:?}); not overwriting it"
+        ),
+    )
+}
+
+/// `path` + `suffix`, in the same folder.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(suffix);
+    path.with_file_name(name)
+}
+
+fn refuse_symlink(path: &Path) -> Result<Option<std::fs::Metadata>> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => Err(Error::new(
+            ErrorKind::Store,
+            format!(
+                "{} is a symbolic link; refusing to follow it (it could send the token elsewhere). Replace it with the regular file it points to",
+                path.display()
+            ),
+        )),
+        Ok(meta) if !meta.is_file() => Err(Error::new(
+            ErrorKind::Store,
+            format!("{} is not a regular file", path.display()),
+        )),
+        Ok(meta) => Ok(Some(meta)),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(err) => Err(Error::store("inspect", path, &err)),
+    }
+}
+
+/// Reads and parses the file; `None` when it does not exist. A file that does
+/// not parse is moved aside and reported.
+fn read_record(path: &Path) -> Result<Option<TokenRecord>> {
+    let Some(meta) = refuse_symlink(path)? else {
+        return Ok(None);
+    };
+    if meta.permissions().mode() & 0o077 != 0 {
+        tracing::warn!(path = %path.display(), "token file is readable by other users; it will be rewritten with mode 0600 at the next save");
+    }
+    let file = match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
+    {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(Error::store("open", path, &err)),
+    };
+    let mut text = Vec::new();
+    file.take(MAX_FILE_SIZE + 1)
+        .read_to_end(&mut text)
+        .map_err(|err| Error::store("read", path, &err))?;
+    let parsed = if text.len() as u64 > MAX_FILE_SIZE {
+        Err(format!("is larger than {MAX_FILE_SIZE} bytes"))
+    } else if text.iter().all(u8::is_ascii_whitespace) {
+        Err("is empty".to_owned())
+    } else {
+        TokenRecord::from_json(&text)
+    };
+    match parsed {
+        Ok(record) => Ok(Some(record)),
+        Err(reason) => Err(move_aside(path, &reason)),
+    }
+}
+
+/// Renames a corrupt file to `<file>.corrupt-<unix time>` and says so.
+fn move_aside(path: &Path, reason: &str) -> Error {
+    let mut aside = sibling(path, &format!(".corrupt-{}", unix_now()));
+    if aside.exists() {
+        aside = sibling(&aside, &format!("-{}", std::process::id()));
+    }
+    let outcome = match std::fs::rename(path, &aside) {
+        Ok(()) => format!("it was moved to {}", aside.display()),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            "another process already moved it aside".to_owned()
+        }
+        Err(err) => format!("it could not be moved aside ({err}) and was left as is"),
+    };
+    Error::new(
+        ErrorKind::CorruptStore,
+        format!(
+            "token file {} {reason}; {outcome}. Repair it from there, or run the exchange again with a new company request token",
+            path.display()
+        ),
+    )
+}
+
+fn open_lock_file(lock_path: &Path) -> Result<File> {
+    refuse_symlink(lock_path)?;
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(lock_path)
+        .map_err(|err| Error::store("open the lock file", lock_path, &err).with_folder_hint(lock_path))
+}
+
+/// Temp file in the same folder (so rename is atomic), 0600, fsync, rename over
+/// the target, fsync the folder so the rename itself survives a crash.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    refuse_symlink(path)?;
+    let temp = sibling(
+        path,
+        &format!(".tmp-{}-{:08x}", std::process::id(), fastrand::u32(..)),
+    );
+    let write = || -> std::io::Result<()> {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(&temp)?;
+        file.write_all(bytes)?;
+        file.sync_all()
+    };
+    if let Err(err) = write() {
+        let _ = std::fs::remove_file(&temp);
+        return Err(Error::store("write", &temp, &err).with_folder_hint(&temp));
+    }
+    if let Err(err) = std::fs::rename(&temp, path) {
+        let _ = std::fs::remove_file(&temp);
+        return Err(Error::store("replace", path, &err));
+    }
+    sync_parent(path)
+}
+
+fn sync_parent(path: &Path) -> Result<()> {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    File::open(parent)
+        .and_then(|dir| dir.sync_all())
+        .map_err(|err| Error::store("sync the folder", parent, &err))
+}
+
+impl Error {
+    /// Adds "check the folder" advice to permission and missing-folder failures.
+    fn with_folder_hint(self, path: &Path) -> Self {
+        let folder = path.parent().map(|p| p.display().to_string()).unwrap_or_default();
+        let message = format!(
+            "{}; check that the folder {folder} exists and is writable by this user",
+            self.message()
+        );
+        Error::new(self.kind(), message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    fn record(refresh: &str) -> TokenRecord {
+        TokenRecord {
+            refresh_token: Secret::new(refresh),
+            refresh_token_expires_at: Some(unix_now() + 1000),
+            geolocation: Some("https://us2.api.concursolutions.com".into()),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn saves_with_mode_0600_and_reloads() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::new(dir.path().join("refreshTokenObjectFile.json"));
+        assert_eq!(store.load().await.unwrap(), None);
+        assert_eq!(store.save(&record("r1"), None).await.unwrap(), 1);
+        let mode = std::fs::metadata(store.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let loaded = store.load().await.unwrap().unwrap();
+        assert_eq!(loaded.refresh_token.expose(), "r1");
+        assert_eq!(loaded.revision, 1);
+        // No temp files left behind.
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+    }
+
+    #[tokio::test]
+    async fn compare_and_swap_refuses_a_stale_revision() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::new(dir.path().join("t.json"));
+        store.save(&record("r1"), None).await.unwrap();
+        store.save(&record("r2"), Some(1)).await.unwrap();
+        let err = store.save(&record("r3"), Some(1)).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Store);
+        assert_eq!(store.load().await.unwrap().unwrap().refresh_token.expose(), "r2");
+    }
+
+    #[tokio::test]
+    async fn corrupt_file_is_moved_aside_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.json");
+        std::fs::write(&path, b"{\"refresh_token\": \"abc").unwrap();
+        let store = FileStore::new(&path);
+        let err = store.load().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::CorruptStore);
+        assert!(!err.to_string().contains("abc"), "{err}");
+        assert!(!path.exists());
+        let aside: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().contains(".corrupt-"))
+            .collect();
+        assert_eq!(aside.len(), 1);
+        assert_eq!(std::fs::read(&aside[0]).unwrap(), b"{\"refresh_token\": \"abc");
+    }
+
+    #[tokio::test]
+    async fn a_planted_symlink_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("elsewhere.json");
+        std::fs::write(&target, record("r1").to_json()).unwrap();
+        let path = dir.path().join("t.json");
+        std::os::unix::fs::symlink(&target, &path).unwrap();
+        let store = FileStore::new(&path);
+        let err = store.load().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Store);
+        assert!(err.message().contains("symbolic link"), "{err}");
+        let err = store.save(&record("r2"), None).await.unwrap_err();
+        assert!(err.message().contains("symbolic link"), "{err}");
+        assert!(std::fs::read_to_string(&target).unwrap().contains("r1"));
+    }
+
+    #[tokio::test]
+    async fn lock_excludes_a_second_holder_until_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::new(dir.path().join("t.json"));
+        let held = store.lock(Duration::from_secs(1)).await.unwrap();
+        let err = store.lock(Duration::from_millis(50)).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Store);
+        drop(held);
+        store.lock(Duration::from_millis(50)).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn unwritable_folder_is_a_store_error_and_keeps_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing-folder").join("t.json");
+        let store = FileStore::new(&path);
+        let err = store.save(&record("r1"), None).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Store);
+        assert!(err.message().contains("writable"), "{err}");
+    }
+}

@@ -1,0 +1,46 @@
+//! Where the token state lives between runs, and how sharers take turns.
+//!
+//! The manager only ever talks to a [`TokenStore`]: load the current record,
+//! take an exclusive lease for the duration of reload → refresh → save, and save
+//! with compare-and-swap on the record's revision. A file fits that shape with an
+//! advisory lock; a networked store (Redis) fits it with a lease key and a
+//! scripted compare-and-swap.
+
+use std::fmt::Debug;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::error::Result;
+use crate::token::TokenRecord;
+
+mod file;
+mod memory;
+
+pub use file::FileStore;
+pub use memory::MemoryStore;
+
+/// An exclusive hold on a store. Dropping it releases the hold.
+pub trait StoreLease: Send + Sync + Debug {}
+
+/// Persistent, shareable token state.
+#[async_trait]
+pub trait TokenStore: Send + Sync + Debug {
+    /// The current record; `Ok(None)` when nothing is stored yet.
+    async fn load(&self) -> Result<Option<TokenRecord>>;
+
+    /// Waits (at most `wait`) for the exclusive lease that serialises refreshes
+    /// among everything sharing this store.
+    async fn lock(&self, wait: Duration) -> Result<Box<dyn StoreLease>>;
+
+    /// Saves `record` if the stored revision still is `expected` (`None`: nothing
+    /// stored). Returns the new revision. A mismatch is an error of kind `Store`
+    /// and leaves the stored record untouched.
+    async fn save(&self, record: &TokenRecord, expected: Option<u64>) -> Result<u64>;
+
+    /// Removes the stored record (after a revoke).
+    async fn clear(&self) -> Result<()>;
+
+    /// "file /path/to/refreshTokenObjectFile.json", for messages and status.
+    fn describe(&self) -> String;
+}
