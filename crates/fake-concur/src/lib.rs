@@ -1,0 +1,223 @@
+//! A fake SAP Concur OAuth2 token and API server for tests, benchmarks and the demo.
+//!
+//! It is a real HTTP server on 127.0.0.1 so clients exercise their whole stack:
+//! Rust tests start it in-process with [`FakeConcur::start`]; tests in other
+//! languages run the `fake-concur` binary and steer it through `/_admin/*`.
+//! The wire follows `PROTOCOL.md`: the token endpoint's grants and error codes,
+//! Profile Identity v4, revoke, and a `concur-correlationid` header on every reply.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use fake_concur::{Endpoint, FakeConcur, FakeConfig, Fault};
+//! let fake = FakeConcur::start(FakeConfig::default()).await?;
+//! fake.push_fault(Endpoint::Token, Fault::Status { status: 503 }, 1);
+//! // ... point the client at fake.base_url() ...
+//! assert_eq!(fake.counters().token_requests, 0);
+//! fake.shutdown().await;
+//! # Ok(()) }
+//! ```
+
+mod admin;
+mod api_endpoints;
+mod config;
+mod connection;
+mod errors;
+mod faults;
+mod random;
+mod state;
+mod token_endpoint;
+
+use std::fmt;
+use std::future::IntoFuture;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::http::HeaderValue;
+use axum::response::Response;
+use axum::routing::{delete, get, post};
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::FakeConfig;
+pub use faults::{Endpoint, Fault};
+pub use state::{Counters, IssuedTokens};
+
+use connection::{ConnHandle, KillableListener};
+use state::{lock, Shared};
+
+/// A running fake server. Dropping it stops the server too (gracefully, in the
+/// background); [`FakeConcur::shutdown`] also waits for it.
+pub struct FakeConcur {
+    shared: Arc<Shared>,
+    port: u16,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl fmt::Debug for FakeConcur {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FakeConcur")
+            .field("base_url", &self.shared.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Gives every reply its own `concur-correlationid`, as Concur does, so clients
+/// can be tested for keeping it in their errors.
+async fn correlation_id(mut response: Response) -> Response {
+    if let Ok(value) = HeaderValue::from_str(&random::uuid_like()) {
+        response.headers_mut().insert("concur-correlationid", value);
+    }
+    response
+}
+
+fn router(shared: Arc<Shared>) -> Router {
+    Router::new()
+        .route(token_endpoint::TOKEN_PATH, post(token_endpoint::token))
+        .route("/profile/identity/v4/Users", get(api_endpoints::list_users))
+        .route(
+            "/profile/identity/v4/Users/",
+            get(api_endpoints::list_users),
+        )
+        .route(
+            "/profile/identity/v4/Users/{id}",
+            get(api_endpoints::get_user),
+        )
+        .route("/app-mgmt/v0/connections", delete(api_endpoints::revoke))
+        .merge(admin::routes())
+        .fallback(api_endpoints::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            faults::instrument,
+        ))
+        .layer(axum::middleware::map_response(correlation_id))
+        .with_state(shared)
+}
+
+impl FakeConcur {
+    /// Starts a server on a free port of 127.0.0.1, on the current tokio runtime.
+    ///
+    /// The server only makes progress while that runtime runs: a test that calls
+    /// a blocking client from a `#[tokio::test]` (current-thread) would deadlock,
+    /// so use `flavor = "multi_thread"` or `spawn_blocking` there.
+    pub async fn start(config: FakeConfig) -> std::io::Result<FakeConcur> {
+        Self::start_on(config, 0).await
+    }
+
+    /// Starts a server on 127.0.0.1:`port` (0 picks a free one).
+    pub async fn start_on(config: FakeConfig, port: u16) -> std::io::Result<FakeConcur> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+        let port = listener.local_addr()?.port();
+        let shared = Arc::new(Shared::new(config, format!("http://127.0.0.1:{port}")));
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = router(shared.clone()).into_make_service_with_connect_info::<ConnHandle>();
+        let server = axum::serve(KillableListener(listener), app)
+            .with_graceful_shutdown(async {
+                let _ = stopped.await;
+            })
+            .into_future();
+        let task = tokio::spawn(async move {
+            let _ = server.await;
+        });
+        Ok(FakeConcur {
+            shared,
+            port,
+            stop: Some(stop),
+            task: Some(task),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The current configuration.
+    pub fn config(&self) -> FakeConfig {
+        self.shared.config()
+    }
+
+    /// Changes switches at runtime; the next request sees them. A new
+    /// `request_token` is valid from now for `request_token_ttl_secs`.
+    pub fn update_config(&self, f: impl FnOnce(&mut FakeConfig)) {
+        self.shared.update_config(f)
+    }
+
+    /// A snapshot of the request counters.
+    pub fn counters(&self) -> Counters {
+        self.shared.counters.snapshot()
+    }
+
+    pub fn reset_counters(&self) {
+        self.shared.counters.reset()
+    }
+
+    /// The next `count` requests to `endpoint` get `fault`, after any faults
+    /// already queued for it. A request takes from its endpoint's queue first,
+    /// then from [`Endpoint::Any`]'s.
+    pub fn push_fault(&self, endpoint: Endpoint, fault: Fault, count: u32) {
+        lock(&self.shared.faults).push(endpoint, fault, count)
+    }
+
+    /// Forgets every queued fault.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear()
+    }
+
+    /// Mints a valid refresh + access token pair without a grant, to seed token
+    /// files in tests. Not counted.
+    pub fn issue_refresh_token(&self) -> IssuedTokens {
+        self.shared.issue(true)
+    }
+
+    /// A new valid company request token, like an admin regenerating one.
+    /// Tokens issued earlier stay valid until used or expired.
+    pub fn mint_request_token(&self) -> String {
+        self.shared.mint_request_token()
+    }
+
+    /// Makes every access token issued so far expired: the API answers 401.
+    pub fn expire_access_tokens(&self) {
+        self.shared.expire_access_tokens()
+    }
+
+    /// Whether `DELETE /app-mgmt/v0/connections` succeeded at least once.
+    pub fn revoked(&self) -> bool {
+        self.shared.revoked()
+    }
+
+    /// The client secrets, request tokens and every access and refresh token
+    /// this server has known, for tests that scan output for leaks.
+    pub fn known_secrets(&self) -> Vec<String> {
+        self.shared.known_secrets()
+    }
+
+    /// Stops accepting, lets in-flight requests finish (at most 2 s), then returns.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(mut task) = self.task.take() {
+            if tokio::time::timeout(Duration::from_secs(2), &mut task)
+                .await
+                .is_err()
+            {
+                task.abort();
+            }
+        }
+    }
+}
+
+impl Drop for FakeConcur {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! The binary's contract with test harnesses in other languages.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[test]
+fn prints_its_url_first_and_exits_when_stdin_closes() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fake-concur"))
+        .args([
+            "--port",
+            "0",
+            "--exit-on-stdin-eof",
+            "--access-token-ttl",
+            "77",
+            "--rotate",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let url = line.trim_end().to_string();
+    assert_eq!(line, format!("{url}\n"));
+    let port: u16 = url
+        .strip_prefix("http://127.0.0.1:")
+        .expect("first line is the base url")
+        .parse()
+        .unwrap();
+    assert_ne!(port, 0);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let config: serde_json::Value = runtime.block_on(async {
+        reqwest::get(format!("{url}/_admin/config"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    assert_eq!(config["access_token_ttl_secs"], 77);
+    assert_eq!(config["rotate_refresh_tokens"], true);
+    assert_eq!(config["request_token_single_use"], true);
+
+    drop(child.stdin.take());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("fake-concur did not exit after stdin closed");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success());
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    assert_eq!(rest, "", "nothing but the URL on stdout");
+}
+
+#[test]
+fn keeps_running_on_dev_null_stdin_until_sigterm() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fake-concur"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("http://127.0.0.1:"));
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(child.try_wait().unwrap().is_none(), "exited on its own");
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("fake-concur ignored SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(child.wait().unwrap().success(), "a clean exit on SIGTERM");
+}
