@@ -30,7 +30,11 @@ impl TokenManager {
         options: ManagerOptions,
     ) -> Result<Self> {
         let _guard = shared_runtime().enter();
-        Ok(Self::wrap(crate::TokenManager::new(credentials, store, options)?))
+        Ok(Self::wrap(crate::TokenManager::new(
+            credentials,
+            store,
+            options,
+        )?))
     }
 
     /// See [`crate::TokenManager::from_files`].

@@ -46,7 +46,11 @@ impl ApiResponse {
         serde_json::from_slice(&self.body).map_err(|err| {
             Error::new(
                 ErrorKind::InvalidResponse,
-                format!("the API reply is not the expected JSON (line {}, column {})", err.line(), err.column()),
+                format!(
+                    "the API reply is not the expected JSON (line {}, column {})",
+                    err.line(),
+                    err.column()
+                ),
             )
             .with_http_status(self.status)
             .with_correlation_id(self.correlation_id.clone())
@@ -126,9 +130,10 @@ impl ApiClient {
         let mut refreshed = false;
         loop {
             let token = self.manager.access_token().await?;
-            let origin = self.manager.api_origin().ok_or_else(|| {
-                Error::new(ErrorKind::NotInitialized, "no token state is loaded")
-            })?;
+            let origin = self
+                .manager
+                .api_origin()
+                .ok_or_else(|| Error::new(ErrorKind::NotInitialized, "no token state is loaded"))?;
             let url = crate::hosts::join(&origin, path)?;
             let mut request = http
                 .client()
@@ -187,6 +192,9 @@ impl ApiClient {
 
 /// An HTTP method from text, upper-cased.
 pub fn parse_method(method: &str) -> Result<Method> {
-    Method::from_bytes(method.trim().to_ascii_uppercase().as_bytes())
-        .map_err(|_| Error::config(format!("{method:?} is not an HTTP method; use GET, POST, PUT, PATCH or DELETE")))
+    Method::from_bytes(method.trim().to_ascii_uppercase().as_bytes()).map_err(|_| {
+        Error::config(format!(
+            "{method:?} is not an HTTP method; use GET, POST, PUT, PATCH or DELETE"
+        ))
+    })
 }

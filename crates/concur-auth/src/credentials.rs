@@ -105,7 +105,11 @@ impl Credentials {
         })?;
         warn_if_readable_by_others(path);
         Self::from_json(&text).map_err(|err| {
-            Error::config(format!("credentials file {}: {}", path.display(), err.message()))
+            Error::config(format!(
+                "credentials file {}: {}",
+                path.display(),
+                err.message()
+            ))
         })
     }
 
@@ -252,7 +256,10 @@ mod tests {
     fn debug_hides_secrets() {
         let creds = Credentials::from_json(TUTORIAL).unwrap();
         let shown = format!("{creds:?}");
-        assert!(!shown.contains("sec-XYZ") && !shown.contains("req-ABC"), "{shown}");
+        assert!(
+            !shown.contains("sec-XYZ") && !shown.contains("req-ABC"),
+            "{shown}"
+        );
     }
 
     #[test]
@@ -277,15 +284,15 @@ mod tests {
 
     #[test]
     fn malformed_json_does_not_quote_values() {
-        let err = Credentials::from_json(r#"{"appID": 12345678, "clientSecret": "x"}"#).unwrap_err();
+        let err =
+            Credentials::from_json(r#"{"appID": 12345678, "clientSecret": "x"}"#).unwrap_err();
         assert!(!err.message().contains("12345678"), "{err}");
         assert!(err.message().contains("line 1"), "{err}");
     }
 
     #[test]
     fn template_is_the_tutorial_shape() {
-        let value: serde_json::Value =
-            serde_json::from_str(&Credentials::template_json()).unwrap();
+        let value: serde_json::Value = serde_json::from_str(&Credentials::template_json()).unwrap();
         for field in [
             "appID",
             "clientSecret",

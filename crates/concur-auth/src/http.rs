@@ -88,7 +88,10 @@ impl Http {
         what: &str,
         max_body: usize,
     ) -> Result<Reply> {
-        let response = request.send().await.map_err(|err| transport_error(what, &err))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|err| transport_error(what, &err))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let correlation_id = headers
@@ -103,7 +106,10 @@ impl Http {
             .with_http_status(status)
             .with_correlation_id(correlation_id.clone())
         };
-        if response.content_length().is_some_and(|len| len > max_body as u64) {
+        if response
+            .content_length()
+            .is_some_and(|len| len > max_body as u64)
+        {
             return Err(too_big());
         }
         let mut body = Vec::new();
@@ -150,10 +156,16 @@ fn transport_error(what: &str, err: &reqwest::Error) -> Error {
             format!("{what} to {url}{url_port} timed out; Concur may be slow or unreachable, try again later"),
         )
     } else {
-        let detail = if cause.is_empty() { err.to_string() } else { cause };
+        let detail = if cause.is_empty() {
+            err.to_string()
+        } else {
+            cause
+        };
         Error::new(
             ErrorKind::Network,
-            format!("{what} to {url}{url_port} failed: {detail}; check the network and the base URL"),
+            format!(
+                "{what} to {url}{url_port} failed: {detail}; check the network and the base URL"
+            ),
         )
     }
 }

@@ -45,7 +45,9 @@ pub use error::{Error, ErrorKind, Result};
 pub use hosts::{is_loopback, HostPolicy, DEFAULT_BASE_URL};
 pub use http::{HttpOptions, CORRELATION_HEADER};
 pub use manager::TokenManager;
-pub use options::{env as options_env, ManagerOptions, DEFAULT_CREDENTIALS_FILE, DEFAULT_TOKEN_FILE};
+pub use options::{
+    env as options_env, ManagerOptions, DEFAULT_CREDENTIALS_FILE, DEFAULT_TOKEN_FILE,
+};
 pub use protocol::{form_fields, Grant, TokenReply, TOKEN_PATH};
 pub use retry::RetryPolicy;
 pub use runtime::shared_runtime;

@@ -180,13 +180,7 @@ impl TokenManager {
     /// Both expiries, days left, the geolocation, read from the store without
     /// network and without secrets.
     pub async fn status(&self) -> Result<Status> {
-        let record = self.inner.store.load().await?;
-        Ok(Status::from_record(
-            record.as_ref(),
-            unix_now(),
-            self.leeway_secs(),
-            self.inner.store.describe(),
-        ))
+        Status::of_store(self.inner.store.as_ref(), self.leeway_secs()).await
     }
 
     /// The one-time exchange: trades the company request token for a refresh
@@ -329,7 +323,14 @@ impl TokenManager {
         let Some(record) = pending else {
             return Ok(());
         };
-        let current = self.inner.store.load().await.ok().flatten().map(|r| r.revision);
+        let current = self
+            .inner
+            .store
+            .load()
+            .await
+            .ok()
+            .flatten()
+            .map(|r| r.revision);
         match self.inner.store.save(&record, current).await {
             Ok(_) => Ok(()),
             Err(err) => {
@@ -414,14 +415,21 @@ impl TokenManager {
     }
 
     /// Saves the refreshed record (compare-and-swap on the revision we read).
-    async fn persist_refresh(&self, previous: &TokenRecord, reply: TokenReply) -> Result<TokenRecord> {
+    async fn persist_refresh(
+        &self,
+        previous: &TokenRecord,
+        reply: TokenReply,
+    ) -> Result<TokenRecord> {
         let store = &self.inner.store;
         let mut record = merge_reply(Some(previous), reply, None)?;
         if record.refresh_token != previous.refresh_token {
             tracing::info!("Concur rotated the refresh token; saving the new one");
         }
         let saved = match store.save(&record, Some(previous.revision)).await {
-            Err(err) if err.kind() == ErrorKind::Store && err.message().contains("changed underneath") => {
+            Err(err)
+                if err.kind() == ErrorKind::Store
+                    && err.message().contains("changed underneath") =>
+            {
                 // Someone wrote without the lease. Ours is the newest token Concur
                 // issued, so it wins; theirs was read and is replaced knowingly.
                 tracing::warn!("{err}; saving the newer token over it");
@@ -476,7 +484,8 @@ impl TokenManager {
             return;
         };
         let days = (at - unix_now()) / 86_400;
-        if days < REFRESH_WARNING_DAYS && !self.inner.warned_expiring.swap(true, Ordering::Relaxed) {
+        if days < REFRESH_WARNING_DAYS && !self.inner.warned_expiring.swap(true, Ordering::Relaxed)
+        {
             tracing::warn!(
                 days_left = days,
                 "the refresh token expires in {days} days; it is renewed by use, but if it lapses only a new company request token can replace it"

@@ -48,7 +48,10 @@ impl Grant<'_> {
 }
 
 /// The form body for `grant` (PROTOCOL.md, "Token endpoint").
-pub fn form_fields<'a>(credentials: &'a Credentials, grant: &Grant<'a>) -> Vec<(&'static str, &'a str)> {
+pub fn form_fields<'a>(
+    credentials: &'a Credentials,
+    grant: &Grant<'a>,
+) -> Vec<(&'static str, &'a str)> {
     let mut form = vec![
         ("client_id", credentials.client_id()),
         ("client_secret", credentials.client_secret().expose()),

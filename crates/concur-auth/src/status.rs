@@ -75,6 +75,21 @@ impl Status {
         }
     }
 
+    /// Reads `store` and reports, without network. For callers that have a
+    /// store but no credentials (`concur-auth status`).
+    pub async fn of_store(
+        store: &dyn crate::TokenStore,
+        leeway_secs: i64,
+    ) -> crate::Result<Status> {
+        let record = store.load().await?;
+        Ok(Status::from_record(
+            record.as_ref(),
+            crate::token::unix_now(),
+            leeway_secs,
+            store.describe(),
+        ))
+    }
+
     /// The status as JSON (what `concur-auth status --json` and the C API print).
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("status serialises")

@@ -92,7 +92,10 @@ impl TokenRecord {
         for key in KNOWN_FIELDS {
             obj.remove(key);
         }
-        Ok(TokenRecord { extra: obj, ..record })
+        Ok(TokenRecord {
+            extra: obj,
+            ..record
+        })
     }
 
     /// The file text: the tutorial's fields first, pretty-printed, newline-terminated.
@@ -114,7 +117,10 @@ impl TokenRecord {
             self.refresh_token_expires_at.map(Value::from),
         );
         put("geolocation", self.geolocation.clone().map(Value::from));
-        put("id_token", self.id_token.as_ref().map(|s| s.expose().into()));
+        put(
+            "id_token",
+            self.id_token.as_ref().map(|s| s.expose().into()),
+        );
         put("scope", self.scope.clone().map(Value::from));
         put("token_type", self.token_type.clone().map(Value::from));
         put("companyUUID", self.company_uuid.clone().map(Value::from));

@@ -54,7 +54,9 @@ impl FileStore {
         let path = self.path.clone();
         tokio::task::spawn_blocking(move || job(&path))
             .await
-            .map_err(|err| Error::new(ErrorKind::Store, format!("token store task failed: {err}")))?
+            .map_err(|err| {
+                Error::new(ErrorKind::Store, format!("token store task failed: {err}"))
+            })?
     }
 }
 
@@ -108,10 +110,7 @@ impl TokenStore for FileStore {
                 return Err(conflict(&describe, expected, current));
             }
             let revision = current.map_or(1, |r| r + 1);
-            let record = TokenRecord {
-                revision,
-                ..record
-            };
+            let record = TokenRecord { revision, ..record };
             write_atomically(path, record.to_json().as_bytes())?;
             Ok(revision)
         })
@@ -235,7 +234,9 @@ fn open_lock_file(lock_path: &Path) -> Result<File> {
         .mode(0o600)
         .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
         .open(lock_path)
-        .map_err(|err| Error::store("open the lock file", lock_path, &err).with_folder_hint(lock_path))
+        .map_err(|err| {
+            Error::store("open the lock file", lock_path, &err).with_folder_hint(lock_path)
+        })
 }
 
 /// Temp file in the same folder (so rename is atomic), 0600, fsync, rename over
@@ -280,7 +281,10 @@ fn sync_parent(path: &Path) -> Result<()> {
 impl Error {
     /// Adds "check the folder" advice to permission and missing-folder failures.
     fn with_folder_hint(self, path: &Path) -> Self {
-        let folder = path.parent().map(|p| p.display().to_string()).unwrap_or_default();
+        let folder = path
+            .parent()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
         let message = format!(
             "{}; check that the folder {folder} exists and is writable by this user",
             self.message()
@@ -309,13 +313,19 @@ mod tests {
         let store = FileStore::new(dir.path().join("refreshTokenObjectFile.json"));
         assert_eq!(store.load().await.unwrap(), None);
         assert_eq!(store.save(&record("r1"), None).await.unwrap(), 1);
-        let mode = std::fs::metadata(store.path()).unwrap().permissions().mode();
+        let mode = std::fs::metadata(store.path())
+            .unwrap()
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
         let loaded = store.load().await.unwrap().unwrap();
         assert_eq!(loaded.refresh_token.expose(), "r1");
         assert_eq!(loaded.revision, 1);
         // No temp files left behind.
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
         assert_eq!(names.len(), 1, "{names:?}");
     }
 
@@ -327,7 +337,10 @@ mod tests {
         store.save(&record("r2"), Some(1)).await.unwrap();
         let err = store.save(&record("r3"), Some(1)).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Store);
-        assert_eq!(store.load().await.unwrap().unwrap().refresh_token.expose(), "r2");
+        assert_eq!(
+            store.load().await.unwrap().unwrap().refresh_token.expose(),
+            "r2"
+        );
     }
 
     #[tokio::test]
@@ -346,7 +359,10 @@ mod tests {
             .filter(|p| p.to_string_lossy().contains(".corrupt-"))
             .collect();
         assert_eq!(aside.len(), 1);
-        assert_eq!(std::fs::read(&aside[0]).unwrap(), b"{\"refresh_token\": \"abc");
+        assert_eq!(
+            std::fs::read(&aside[0]).unwrap(),
+            b"{\"refresh_token\": \"abc"
+        );
     }
 
     #[tokio::test]

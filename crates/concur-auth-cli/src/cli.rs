@@ -1,0 +1,68 @@
+//! The command line, as clap sees it.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Manage SAP Concur OAuth2 tokens: the SAP tutorials' steps, hardened.
+#[derive(Debug, Parser)]
+#[command(name = "concur-auth", version, about, long_about = None)]
+#[command(after_help = crate::exit_code::HELP)]
+pub struct Cli {
+    /// The tutorials' credentials file (appID, clientSecret, companyUUID, companyRequestToken).
+    #[arg(long, global = true, value_name = "FILE", default_value = concur_auth::DEFAULT_CREDENTIALS_FILE)]
+    pub credentials: PathBuf,
+
+    /// Where the refresh token is kept (the tutorials' refreshTokenObjectFile.json).
+    #[arg(long, global = true, value_name = "FILE", default_value = concur_auth::DEFAULT_TOKEN_FILE)]
+    pub token_file: PathBuf,
+
+    /// Token host for the first exchange; later calls use the stored geolocation.
+    #[arg(long, global = true, value_name = "URL", env = "CONCUR_BASE_URL", default_value = concur_auth::DEFAULT_BASE_URL)]
+    pub base_url: String,
+
+    /// Another host allowed to receive tokens (repeatable). Concur's own hosts always are.
+    #[arg(long = "allow-host", global = true, value_name = "HOST")]
+    pub allowed_hosts: Vec<String>,
+
+    /// Renew the access token when fewer than this many seconds are left.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 300)]
+    pub leeway: u64,
+
+    /// More log output on stderr (-v info, -vv debug). Secrets are never logged.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Write an empty credentials.json template (mode 0600; never overwrites).
+    Init,
+    /// Exchange the company request token for a refresh token and store it (one time).
+    Exchange,
+    /// Print a valid access token and nothing else: curl -H "Authorization: Bearer $(concur-auth token)".
+    Token,
+    /// Show both expiries, days left and the geolocation, without network and without secrets.
+    Status {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Call a Concur API and print the reply body, e.g. `call GET /profile/identity/v4/Users/`.
+    Call {
+        /// HTTP method.
+        method: String,
+        /// Path relative to the geolocation.
+        path: String,
+        /// JSON body to send.
+        #[arg(long, value_name = "JSON")]
+        data: Option<String>,
+    },
+    /// Revoke every refresh token of the app for this company, and clear the token file.
+    Revoke,
+    /// Run the whole tutorial flow against an embedded fake Concur (no network, secrets redacted).
+    Demo,
+}

@@ -1,0 +1,181 @@
+//! One function per subcommand. Each returns what to print; errors carry the
+//! core's message, printed once by `main`.
+
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::Path;
+use std::time::Duration;
+
+use concur_auth::{
+    Credentials, Error, ErrorKind, FileStore, ManagerOptions, Result, Status, TokenManager,
+};
+
+use crate::cli::Cli;
+use crate::time_format::{describe_until, utc};
+
+/// The options given on the command line.
+pub fn options(cli: &Cli) -> ManagerOptions {
+    ManagerOptions {
+        base_url: cli.base_url.clone(),
+        allowed_hosts: cli.allowed_hosts.clone(),
+        leeway: Duration::from_secs(cli.leeway),
+        ..ManagerOptions::default()
+    }
+}
+
+fn manager(cli: &Cli) -> Result<TokenManager> {
+    TokenManager::from_files(&cli.credentials, &cli.token_file, options(cli))
+}
+
+/// `init`: the tutorials' credentials template, 0600, never over an existing file.
+pub fn init(path: &Path) -> Result<()> {
+    write_new_private_file(path, Credentials::template_json().as_bytes())?;
+    println!(
+        "wrote {} (mode 0600). Fill in appID and clientSecret (OAuth 2.0 Application Management) and companyUUID and companyRequestToken (Authentication Admin → Company Request Token), then run `concur-auth exchange`.",
+        path.display()
+    );
+    Ok(())
+}
+
+/// Creates `path` with mode 0600; refuses to replace anything already there.
+pub fn write_new_private_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|err| {
+            if err.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::new(
+                    ErrorKind::Config,
+                    format!(
+                        "{} already exists; not overwriting it (remove it first if you mean to)",
+                        path.display()
+                    ),
+                )
+            } else {
+                Error::new(
+                    ErrorKind::Config,
+                    format!("could not create {}: {err}", path.display()),
+                )
+            }
+        })?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|err| {
+            Error::new(
+                ErrorKind::Config,
+                format!("could not write {}: {err}", path.display()),
+            )
+        })
+}
+
+/// `exchange`: the one-time request token → refresh token step.
+pub async fn exchange(cli: &Cli) -> Result<()> {
+    let status = manager(cli)?.exchange_request_token().await?;
+    println!(
+        "refresh token stored in {} (mode 0600)",
+        cli.token_file.display()
+    );
+    print!("{}", status_text(&status));
+    Ok(())
+}
+
+/// `token`: the access token alone on stdout.
+pub async fn token(cli: &Cli) -> Result<()> {
+    let token = manager(cli)?.access_token().await?;
+    println!("{}", token.expose());
+    Ok(())
+}
+
+/// `status`: no network, no credentials needed.
+pub async fn status(cli: &Cli, json: bool) -> Result<()> {
+    let store = FileStore::new(&cli.token_file);
+    let status = Status::of_store(&store, cli.leeway as i64).await?;
+    if json {
+        println!("{}", status.to_json());
+    } else {
+        print!("{}", status_text(&status));
+    }
+    Ok(())
+}
+
+/// `call METHOD PATH [--data JSON]`: the body on stdout; an HTTP error status
+/// is also an error (exit code 10).
+pub async fn call(cli: &Cli, method: &str, path: &str, data: Option<&str>) -> Result<()> {
+    let body = data
+        .map(|text| {
+            serde_json::from_str::<serde_json::Value>(text).map_err(|err| {
+                Error::new(
+                    ErrorKind::Config,
+                    format!("--data is not valid JSON ({err})"),
+                )
+            })
+        })
+        .transpose()?;
+    let response = manager(cli)?
+        .api_client()
+        .request_str(method, path, body.as_ref())
+        .await?;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(&response.body);
+    if !response.body.ends_with(b"\n") && !response.body.is_empty() {
+        let _ = out.write_all(b"\n");
+    }
+    response.error_for_status(&format!("{} {path}", method.to_ascii_uppercase()))?;
+    Ok(())
+}
+
+/// `revoke`.
+pub async fn revoke(cli: &Cli) -> Result<()> {
+    manager(cli)?.revoke().await?;
+    println!(
+        "revoked: every refresh token of this app for the company is now invalid, and {} was removed",
+        cli.token_file.display()
+    );
+    Ok(())
+}
+
+/// Human-readable status, one fact a line.
+pub fn status_text(status: &Status) -> String {
+    let mut text = format!("store:          {}\n", status.store);
+    if !status.initialized {
+        text.push_str(
+            "initialized:    no — run `concur-auth exchange` with a company request token\n",
+        );
+        return text;
+    }
+    let or_unknown = |v: &Option<String>| v.clone().unwrap_or_else(|| "unknown".into());
+    text.push_str(&format!(
+        "geolocation:    {}\n",
+        or_unknown(&status.geolocation)
+    ));
+    text.push_str(&format!(
+        "company:        {}\n",
+        or_unknown(&status.company_uuid)
+    ));
+    let access = match status.access_token_expires_at {
+        Some(at) if status.access_token_valid => {
+            format!("valid until {} ({})", utc(at), describe_until(at))
+        }
+        Some(at) => format!("stale (expires {}); the next call refreshes it", utc(at)),
+        None => "none stored; the next call fetches one".into(),
+    };
+    text.push_str(&format!("access token:   {access}\n"));
+    let refresh = match (status.refresh_token_expires_at, status.refresh_token_days_left) {
+        _ if status.refresh_token_expired => {
+            "EXPIRED: generate a new company request token in Authentication Admin and run `concur-auth exchange`".to_owned()
+        }
+        (Some(at), Some(days)) => {
+            let warning = if status.refresh_token_expiring_soon {
+                " — expiring soon: it is renewed by use; if it lapses only a new company request token helps"
+            } else {
+                ""
+            };
+            format!("expires {} ({days} days left){warning}", utc(at))
+        }
+        _ => "expiry unknown".into(),
+    };
+    text.push_str(&format!("refresh token:  {refresh}\n"));
+    text
+}

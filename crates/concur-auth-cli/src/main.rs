@@ -1,0 +1,53 @@
+//! `concur-auth`: the SAP tutorials' token steps as one hardened command.
+//!
+//! Errors are one line on stderr with what to do; the exit codes are documented
+//! in `--help` (see `exit_code.rs`). Only `token` prints a secret, because
+//! printing it is what it is for.
+
+mod cli;
+mod commands;
+mod demo;
+mod exit_code;
+mod logging;
+mod time_format;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    logging::init(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("concur-auth: error: could not start the async runtime: {err}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = runtime.block_on(async {
+        match &cli.command {
+            Command::Init => commands::init(&cli.credentials),
+            Command::Exchange => commands::exchange(&cli).await,
+            Command::Token => commands::token(&cli).await,
+            Command::Status { json } => commands::status(&cli, *json).await,
+            Command::Call { method, path, data } => {
+                commands::call(&cli, method, path, data.as_deref()).await
+            }
+            Command::Revoke => commands::revoke(&cli).await,
+            Command::Demo => demo::run().await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("concur-auth: error: {err}");
+            ExitCode::from(exit_code::for_kind(err.kind()))
+        }
+    }
+}
