@@ -75,7 +75,7 @@ impl HostPolicy {
         }
         let allowed = CONCUR_DOMAINS.iter().any(|d| host.ends_with(d))
             || host == self.base_host()
-            || self.allowed_hosts.iter().any(|h| *h == host)
+            || self.allowed_hosts.contains(&host)
             || (loopback && is_loopback(self.base_host()));
         if allowed {
             Ok(())

@@ -61,8 +61,14 @@ struct Cached {
 #[derive(Debug, Default)]
 struct Flight {
     epoch: u64,
-    last_error: Option<Error>,
+    /// The last attempt's error and when it ended.
+    last_error: Option<(Error, Instant)>,
 }
+
+/// A failed refresh is also the answer for callers arriving this soon after
+/// it, so that a storm of callers against a failing server costs one request,
+/// not one each in turn.
+const SHARE_FAILURE_FOR: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Why a refresh is wanted.
 #[derive(Clone, Copy, Debug)]
@@ -262,13 +268,10 @@ impl TokenManager {
         let inner = &self.inner;
         let seen = inner.epoch.load(Ordering::Acquire);
         let mut flight = inner.flight.lock().await;
-        if flight.epoch != seen {
-            // An attempt finished while we waited: its outcome is ours.
-            if let Some(err) = &flight.last_error {
+        if let Some((err, ended)) = &flight.last_error {
+            // An attempt failed while we waited, or just before: its error is ours.
+            if flight.epoch != seen || ended.elapsed() < SHARE_FAILURE_FOR {
                 return Err(err.clone());
-            }
-            if let Some(token) = self.cached_access_token() {
-                return Ok(token);
             }
         }
         if let Some(token) = self.cached_access_token() {
@@ -497,7 +500,10 @@ impl TokenManager {
 /// Records how an attempt ended so that waiters share it.
 fn finish_flight<T>(flight: &mut Flight, epoch: &AtomicU64, result: &Result<T>) {
     flight.epoch += 1;
-    flight.last_error = result.as_ref().err().cloned();
+    flight.last_error = result
+        .as_ref()
+        .err()
+        .map(|err| (err.clone(), Instant::now()));
     epoch.store(flight.epoch, Ordering::Release);
 }
 

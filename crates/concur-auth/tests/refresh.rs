@@ -1,0 +1,324 @@
+//! When and how often the manager refreshes, and what it persists.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use concur_auth::{ErrorKind, Secret};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_callers_at_expiry_make_one_refresh() {
+    let setup = Setup::new().await;
+    setup.seed_expired_access_token();
+    let manager = setup.manager();
+    let calls: Vec<_> = (0..1000)
+        .map(|_| {
+            let manager = manager.clone();
+            tokio::spawn(async move { manager.access_token().await })
+        })
+        .collect();
+    let mut tokens = Vec::new();
+    for call in calls {
+        tokens.push(call.await.unwrap().unwrap());
+    }
+    assert_eq!(setup.fake.counters().refresh_grants, 1);
+    assert!(
+        tokens.windows(2).all(|w| w[0] == w[1]),
+        "every caller shares one token"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waiters_share_a_failed_refresh_instead_of_retrying_it() {
+    let setup = Setup::new().await;
+    setup.seed_expired_access_token();
+    // A permanent, non-retryable failure: every caller must get it from one request.
+    setup.fake.push_fault(
+        Endpoint::Token,
+        Fault::Concur {
+            status: 400,
+            code: 107,
+            error: "invalid_request".into(),
+            description: "refresh disallowed".into(),
+        },
+        1000,
+    );
+    let manager = setup.manager();
+    let calls: Vec<_> = (0..200)
+        .map(|_| {
+            let manager = manager.clone();
+            tokio::spawn(async move { manager.access_token().await })
+        })
+        .collect();
+    for call in calls {
+        let err = call.await.unwrap().unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::Auth);
+    }
+    assert_eq!(setup.fake.counters().token_requests, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_cached_token_needs_no_request() {
+    let setup = Setup::new().await;
+    let manager = setup.manager();
+    manager.exchange_request_token().await.unwrap();
+    let first = manager.access_token().await.unwrap();
+    let second = manager.access_token().await.unwrap();
+    assert_eq!(first, second);
+    assert_eq!(setup.fake.counters().token_requests, 1, "only the exchange");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rotated_refresh_token_is_persisted_before_use() {
+    let config = FakeConfig {
+        rotate_refresh_tokens: true,
+        ..FakeConfig::default()
+    };
+    let setup = Setup::with_config(config).await;
+    let seeded = setup.seed_expired_access_token();
+    let token = setup.manager().access_token().await.unwrap();
+    let stored = setup.stored();
+    assert_ne!(
+        stored.refresh_token, seeded.refresh_token,
+        "the server rotated it"
+    );
+    assert_eq!(stored.access_token.as_ref(), Some(&token));
+    assert!(stored.revision > seeded.revision);
+    // The old one is dead on the server; the stored one works for a new process.
+    let later = setup.manager();
+    later.force_refresh().await.unwrap();
+    assert_eq!(setup.fake.counters().refresh_grants, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_process_refreshed_meanwhile_is_adopted_not_repeated() {
+    let setup = Setup::new().await;
+    setup.seed_expired_access_token();
+    let one = setup.manager();
+    let two = setup.manager();
+    let token = one.access_token().await.unwrap();
+    // `two` has no cache: it takes the lock, reloads, finds a fresh token.
+    assert_eq!(two.access_token().await.unwrap(), token);
+    assert_eq!(setup.fake.counters().refresh_grants, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_grant_rereads_the_store_for_a_token_rotated_elsewhere() {
+    let config = FakeConfig {
+        rotate_refresh_tokens: true,
+        ..FakeConfig::default()
+    };
+    let setup = Setup::with_config(config).await;
+    let seeded = setup.seed_expired_access_token();
+    // "Another host" rotates the token and writes the new one to the shared file
+    // between our load and our refresh: simulate by rotating on the server and
+    // storing the new token, while our manager holds the old record in a
+    // memory store view... here simply: rotate via a second manager first.
+    let other = setup.manager();
+    other.access_token().await.unwrap();
+    let rotated = setup.stored();
+    assert_ne!(rotated.refresh_token, seeded.refresh_token);
+    // Put the stale record back with a stale access token but keep the rotated
+    // one reachable only through a re-read after invalid_grant.
+    let mut stale = seeded.clone();
+    stale.revision = rotated.revision;
+    let store = file_store(&setup.token_path());
+    let manager = concur_auth::TokenManager::new(
+        concur_auth::Credentials::from_file(setup.credentials_path()).unwrap(),
+        std::sync::Arc::new(RotatingBehindOurBack {
+            inner: store,
+            first_load: std::sync::Mutex::new(Some(stale)),
+        }),
+        setup.options(),
+    )
+    .unwrap();
+    manager
+        .force_refresh()
+        .await
+        .expect("recovers with the re-read token");
+    assert_ne!(setup.stored().refresh_token, seeded.refresh_token);
+}
+
+/// A store whose first load returns an outdated record, as when another host
+/// rotated the token right after we read it.
+#[derive(Debug)]
+struct RotatingBehindOurBack {
+    inner: concur_auth::FileStore,
+    first_load: std::sync::Mutex<Option<concur_auth::TokenRecord>>,
+}
+
+#[async_trait::async_trait]
+impl concur_auth::TokenStore for RotatingBehindOurBack {
+    async fn load(&self) -> concur_auth::Result<Option<concur_auth::TokenRecord>> {
+        if let Some(stale) = self.first_load.lock().unwrap().take() {
+            return Ok(Some(stale));
+        }
+        self.inner.load().await
+    }
+    async fn lock(&self, wait: Duration) -> concur_auth::Result<Box<dyn concur_auth::StoreLease>> {
+        self.inner.lock(wait).await
+    }
+    async fn save(
+        &self,
+        record: &concur_auth::TokenRecord,
+        expected: Option<u64>,
+    ) -> concur_auth::Result<u64> {
+        self.inner.save(record, expected).await
+    }
+    async fn clear(&self) -> concur_auth::Result<()> {
+        self.inner.clear().await
+    }
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_refresh_token_says_generate_a_request_token_and_keeps_the_file() {
+    let setup = Setup::new().await;
+    let mut record = setup.seed_expired_access_token();
+    record.refresh_token = Secret::new("not-a-token-the-server-knows");
+    std::fs::write(setup.token_path(), record.to_json()).unwrap();
+    let before = std::fs::read(setup.token_path()).unwrap();
+    let err = setup.manager().access_token().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::RefreshTokenExpired);
+    assert_eq!(err.concur_code(), Some(108));
+    assert!(err.message().contains("company request token"), "{err}");
+    assert!(err.correlation_id().is_some());
+    assert_eq!(
+        std::fs::read(setup.token_path()).unwrap(),
+        before,
+        "a failed refresh never rewrites the file"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_refresh_token_fails_without_a_request() {
+    let setup = Setup::new().await;
+    let mut record = setup.seed_expired_access_token();
+    record.refresh_token_expires_at = Some(now() - 1);
+    std::fs::write(setup.token_path(), record.to_json()).unwrap();
+    let err = setup.manager().access_token().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::RefreshTokenExpired);
+    assert_eq!(setup.fake.counters().token_requests, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transient_token_endpoint_failures_are_retried_then_succeed() {
+    let setup = Setup::new().await;
+    setup.seed_expired_access_token();
+    setup
+        .fake
+        .push_fault(Endpoint::Token, Fault::Status { status: 503 }, 2);
+    setup.manager().access_token().await.unwrap();
+    assert_eq!(setup.fake.counters().token_requests, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_html_502_from_the_token_endpoint_is_a_typed_error_after_retries() {
+    let setup = Setup::new().await;
+    let seeded = setup.seed_expired_access_token();
+    setup
+        .fake
+        .push_fault(Endpoint::Token, Fault::Html { status: 502 }, 10);
+    let err = setup.manager().access_token().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Server);
+    assert_eq!(err.http_status(), Some(502));
+    assert_eq!(setup.stored().refresh_token, seeded.refresh_token);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_html_page_with_200_is_an_invalid_response() {
+    let setup = Setup::new().await;
+    setup.seed_expired_access_token();
+    setup
+        .fake
+        .push_fault(Endpoint::Token, Fault::WrongContentType, 1);
+    let err = setup.manager().access_token().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+    setup
+        .fake
+        .push_fault(Endpoint::Token, Fault::MalformedJson, 1);
+    let err = setup.manager().access_token().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+    assert_no_secret(&err.to_string(), &setup.secrets());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_huge_token_reply_is_refused_without_reading_it_all() {
+    let setup = Setup::new().await;
+    setup.seed_expired_access_token();
+    setup.fake.push_fault(
+        Endpoint::Token,
+        Fault::HugeBody {
+            bytes: 3 * 1024 * 1024,
+        },
+        1,
+    );
+    let err = setup.manager().access_token().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidResponse);
+    assert!(err.message().contains("larger than"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_token_endpoint_times_out_with_a_typed_error() {
+    let setup = Setup::new().await;
+    let seeded = setup.seed_expired_access_token();
+    setup
+        .fake
+        .push_fault(Endpoint::Token, Fault::Delay { ms: 3000 }, 10);
+    let mut options = setup.options();
+    options.http.request_timeout = Duration::from_millis(300);
+    options.retry.max_attempts = 2;
+    let err = setup
+        .manager_with(options)
+        .access_token()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Timeout);
+    assert_eq!(setup.stored().refresh_token, seeded.refresh_token);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_connection_is_retried() {
+    let setup = Setup::new().await;
+    setup.seed_expired_access_token();
+    setup.fake.push_fault(Endpoint::Token, Fault::Drop, 1);
+    setup.manager().access_token().await.unwrap();
+    assert_eq!(setup.fake.counters().token_requests, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn string_expires_in_is_accepted() {
+    let config = FakeConfig {
+        expires_in_as_string: true,
+        ..FakeConfig::default()
+    };
+    let setup = Setup::with_config(config).await;
+    let manager = setup.manager();
+    manager.exchange_request_token().await.unwrap();
+    assert_eq!(setup.stored().expires_in, Some(3600));
+    assert!(manager.status().await.unwrap().access_token_valid);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn short_lived_tokens_are_used_despite_a_long_leeway() {
+    let config = FakeConfig {
+        access_token_ttl_secs: 4,
+        ..FakeConfig::default()
+    };
+    let setup = Setup::with_config(config).await;
+    let manager = setup.manager();
+    manager.exchange_request_token().await.unwrap();
+    manager.access_token().await.unwrap();
+    manager.access_token().await.unwrap();
+    assert_eq!(
+        setup.fake.counters().refresh_grants,
+        0,
+        "4 s token, 300 s leeway: still used"
+    );
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    manager.access_token().await.unwrap();
+    assert_eq!(setup.fake.counters().refresh_grants, 1);
+}

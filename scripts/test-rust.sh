@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Rust: formatting, lints, and every test of the core, the fake server and the
+# CLI (the binding crates are tested by their own languages' scripts).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bindings=(--exclude concur-auth-python --exclude concur-auth-node)
+
+echo "--- cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "--- cargo clippy"
+cargo clippy --workspace "${bindings[@]}" --all-targets --quiet -- -D warnings
+
+echo "--- cargo test"
+log=$(mktemp)
+status=0
+cargo test --workspace "${bindings[@]}" 2>&1 | tee "$log" || status=$?
+passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed;' "$log" | awk '{s+=$1} END {print s+0}')
+rm -f "$log"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+if [ -n "${CONCUR_TEST_SUMMARY:-}" ]; then
+  echo "rust: $passed passed, $failed failed" >> "$CONCUR_TEST_SUMMARY"
+fi
+exit "$status"
