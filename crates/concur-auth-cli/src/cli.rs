@@ -17,6 +17,11 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "FILE", default_value = concur_auth::DEFAULT_TOKEN_FILE)]
     pub token_file: PathBuf,
 
+    /// Token store instead of the token file: `redis://host:port/db` for a fleet
+    /// sharing one Concur app, `memory:`, or a file path.
+    #[arg(long, global = true, value_name = "LOCATION", env = "CONCUR_STORE")]
+    pub store: Option<String>,
+
     /// Token host for the first exchange; later calls use the stored geolocation.
     #[arg(long, global = true, value_name = "URL", env = "CONCUR_BASE_URL", default_value = concur_auth::DEFAULT_BASE_URL)]
     pub base_url: String,

@@ -6,9 +6,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::time::Duration;
 
-use concur_auth::{
-    Credentials, Error, ErrorKind, FileStore, ManagerOptions, Result, Status, TokenManager,
-};
+use concur_auth::{Credentials, Error, ErrorKind, ManagerOptions, Result, Status, TokenManager};
 
 use crate::cli::Cli;
 use crate::time_format::{describe_until, utc};
@@ -23,8 +21,16 @@ pub fn options(cli: &Cli) -> ManagerOptions {
     }
 }
 
+/// Where tokens are kept: `--store` when given, else `--token-file`.
+pub fn store_location(cli: &Cli) -> String {
+    cli.store
+        .clone()
+        .unwrap_or_else(|| cli.token_file.display().to_string())
+}
+
 fn manager(cli: &Cli) -> Result<TokenManager> {
-    TokenManager::from_files(&cli.credentials, &cli.token_file, options(cli))
+    let credentials = Credentials::from_file(&cli.credentials)?;
+    TokenManager::with_store_location(credentials, &store_location(cli), options(cli))
 }
 
 /// `init`: the tutorials' credentials template, 0600, never over an existing file.
@@ -90,8 +96,8 @@ pub async fn token(cli: &Cli) -> Result<()> {
 
 /// `status`: no network, no credentials needed.
 pub async fn status(cli: &Cli, json: bool) -> Result<()> {
-    let store = FileStore::new(&cli.token_file);
-    let status = Status::of_store(&store, cli.leeway as i64).await?;
+    let store = concur_auth::store::open(&store_location(cli))?;
+    let status = Status::of_store(store.as_ref(), cli.leeway as i64).await?;
     if json {
         println!("{}", status.to_json());
     } else {
@@ -130,8 +136,8 @@ pub async fn call(cli: &Cli, method: &str, path: &str, data: Option<&str>) -> Re
 pub async fn revoke(cli: &Cli) -> Result<()> {
     manager(cli)?.revoke().await?;
     println!(
-        "revoked: every refresh token of this app for the company is now invalid, and {} was removed",
-        cli.token_file.display()
+        "revoked: every refresh token of this app for the company is now invalid, and the token store {} was cleared",
+        store_location(cli)
     );
     Ok(())
 }

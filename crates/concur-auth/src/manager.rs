@@ -117,17 +117,26 @@ impl TokenManager {
         Self::new(credentials, Arc::new(store), options)
     }
 
-    /// Credentials from `CONCUR_*` variables, the token file from
-    /// `CONCUR_TOKEN_FILE` (default `refreshTokenObjectFile.json`), options from
-    /// [`ManagerOptions::from_env`].
+    /// Like [`TokenManager::from_files`], with the store named by one string:
+    /// a token-file path, `redis://…` or `memory:` (see [`crate::store::open`]).
+    pub fn with_store_location(
+        credentials: Credentials,
+        store_location: &str,
+        options: ManagerOptions,
+    ) -> Result<Self> {
+        Self::new(credentials, crate::store::open(store_location)?, options)
+    }
+
+    /// Credentials from `CONCUR_*` variables; the store from `CONCUR_STORE`,
+    /// else the file `CONCUR_TOKEN_FILE`, else `refreshTokenObjectFile.json`;
+    /// options from [`ManagerOptions::from_env`].
     pub fn from_env() -> Result<Self> {
         let credentials = Credentials::from_env()?;
-        let token_file = std::env::var(crate::options::env::TOKEN_FILE)
-            .ok()
-            .filter(|v| !v.trim().is_empty())
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let location = var(crate::store::STORE_ENV)
+            .or_else(|| var(crate::options::env::TOKEN_FILE))
             .unwrap_or_else(|| DEFAULT_TOKEN_FILE.to_owned());
-        let store = FileStore::new(token_file);
-        Self::new(credentials, Arc::new(store), ManagerOptions::from_env()?)
+        Self::with_store_location(credentials, &location, ManagerOptions::from_env()?)
     }
 
     /// The options in force.

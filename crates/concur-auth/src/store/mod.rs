@@ -20,6 +20,39 @@ mod memory;
 pub use file::FileStore;
 pub use memory::MemoryStore;
 
+use std::sync::Arc;
+
+use crate::error::Error;
+
+/// Environment variable naming the store for `from_env` and the CLI.
+pub const STORE_ENV: &str = "CONCUR_STORE";
+
+/// Opens the store a user named with one string, the same in every binding:
+/// `redis://host:port/db` (or `rediss://`) for a shared fleet store, `memory:`
+/// for a process-local one, anything else as the path of a token file.
+pub fn open(location: &str) -> Result<Arc<dyn TokenStore>> {
+    let location = location.trim();
+    if location.is_empty() {
+        return Err(Error::config(
+            "the token store location is empty: give a file path or a redis:// URL",
+        ));
+    }
+    if location.starts_with("redis://") || location.starts_with("rediss://") {
+        return open_redis(location);
+    }
+    if location == "memory:" {
+        return Ok(Arc::new(MemoryStore::new()));
+    }
+    Ok(Arc::new(FileStore::new(location)))
+}
+
+#[cfg(not(feature = "redis"))]
+fn open_redis(_url: &str) -> Result<Arc<dyn TokenStore>> {
+    Err(Error::config(
+        "this build of concur-auth has no Redis support: rebuild with the `redis` feature",
+    ))
+}
+
 /// An exclusive hold on a store. Dropping it releases the hold.
 pub trait StoreLease: Send + Sync + Debug {}
 
