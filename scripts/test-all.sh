@@ -8,7 +8,7 @@ summary=$(mktemp)
 export CONCUR_TEST_SUMMARY="$summary"
 failed_sections=()
 
-for lang in rust c dotnet python node; do
+for lang in rust redis fuzz c dotnet python node; do
   script="scripts/test-$lang.sh"
   [ -f "$script" ] || continue
   echo "=== $lang ($script)"

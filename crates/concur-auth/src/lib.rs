@@ -26,6 +26,8 @@ pub mod blocking;
 mod client;
 mod credentials;
 mod error;
+#[doc(hidden)]
+pub mod fuzz_checks;
 mod hosts;
 mod http;
 mod json_fields;
@@ -48,7 +50,7 @@ pub use manager::TokenManager;
 pub use options::{
     env as options_env, ManagerOptions, DEFAULT_CREDENTIALS_FILE, DEFAULT_TOKEN_FILE,
 };
-pub use protocol::{form_fields, Grant, TokenReply, TOKEN_PATH};
+pub use protocol::{form_fields, parse_token_reply, Grant, TokenReply, TOKEN_PATH};
 pub use retry::RetryPolicy;
 pub use runtime::shared_runtime;
 pub use secret::{Secret, REDACTED};

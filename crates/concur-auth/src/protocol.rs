@@ -145,6 +145,38 @@ pub(crate) async fn request_token(
     unreachable!("the loop returns on its second hop")
 }
 
+/// Parses a token-endpoint reply received by other means (your own HTTP stack,
+/// a recorded reply, a fuzzer): `status`, `content_type` and `body` as received,
+/// geolocations checked against `policy`. Code 16 comes back as an `Auth` error
+/// naming Concur's code; following it is [`TokenManager`](crate::TokenManager)'s job.
+pub fn parse_token_reply(
+    status: u16,
+    content_type: &str,
+    body: &[u8],
+    policy: &HostPolicy,
+) -> Result<TokenReply> {
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Ok(value) = reqwest::header::HeaderValue::from_str(content_type) {
+        headers.insert(reqwest::header::CONTENT_TYPE, value);
+    }
+    let reply = Reply {
+        status,
+        headers,
+        body: body.to_vec(),
+        correlation_id: None,
+    };
+    let grant = Grant::ClientCredentials;
+    match parse_reply(&reply, &grant, policy, policy.base()) {
+        Ok(result) => result,
+        Err(Redirect(_)) => Err(Error::new(
+            ErrorKind::Auth,
+            "Concur says the company lives in another data center (code 16)",
+        )
+        .with_concur_code(Some(16))
+        .with_http_status(status)),
+    }
+}
+
 /// Code 16 with the geolocation to follow.
 struct Redirect(String);
 

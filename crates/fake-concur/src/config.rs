@@ -40,6 +40,10 @@ pub struct FakeConfig {
     pub latency_ms: u64,
     /// The id of the one Profile v4 user.
     pub user_id: String,
+    /// How far the server's wall clock is off (seconds, may be negative): shifts
+    /// the absolute times it sends (`refresh_expires_in`, JWT `iat`/`exp`), not
+    /// how long tokens really live. Clients must not trust the server's clock.
+    pub clock_offset_secs: i64,
 }
 
 impl Default for FakeConfig {
@@ -59,6 +63,7 @@ impl Default for FakeConfig {
             wrong_datacenter: None,
             latency_ms: 0,
             user_id: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee".into(),
+            clock_offset_secs: 0,
         }
     }
 }

@@ -35,6 +35,9 @@ struct Args {
     /// Delay added to every non-admin reply.
     #[arg(long, value_name = "MS")]
     latency_ms: Option<u64>,
+    /// Shift the server's clock (absolute times it sends) by this many seconds.
+    #[arg(long, value_name = "SECS", allow_hyphen_values = true)]
+    clock_offset: Option<i64>,
     #[arg(long)]
     client_id: Option<String>,
     #[arg(long)]
@@ -70,6 +73,7 @@ impl Args {
             refresh_token_ttl => refresh_token_ttl_secs,
             request_token_ttl => request_token_ttl_secs,
             latency_ms => latency_ms,
+            clock_offset => clock_offset_secs,
             client_id => client_id,
             client_secret => client_secret,
             company_uuid => company_uuid,

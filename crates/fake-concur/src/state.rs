@@ -188,6 +188,11 @@ pub(crate) fn unix_now() -> u64 {
         .unwrap_or(0)
 }
 
+/// The server's own idea of the time: real time shifted by `clock_offset_secs`.
+pub(crate) fn server_now(cfg: &FakeConfig) -> u64 {
+    (unix_now() as i64 + cfg.clock_offset_secs).max(0) as u64
+}
+
 impl Shared {
     pub(crate) fn new(config: FakeConfig, base_url: String) -> Shared {
         let mut tokens = TokenStore::default();
@@ -280,7 +285,7 @@ impl Shared {
     }
 
     fn new_access_token(&self, tokens: &mut TokenStore, cfg: &FakeConfig) -> String {
-        let now = unix_now();
+        let now = server_now(cfg);
         let token = random::fake_jwt(&json!({
             "jti": random::uuid_like(),
             "iss": self.base_url,
@@ -298,7 +303,7 @@ impl Shared {
         let deadline = Instant::now() + Duration::from_secs(cfg.refresh_token_ttl_secs);
         tokens.remember(token);
         tokens.refresh_tokens.insert(token.to_owned(), deadline);
-        unix_now() + cfg.refresh_token_ttl_secs
+        server_now(cfg) + cfg.refresh_token_ttl_secs
     }
 
     /// Mints an access token plus, when `with_refresh`, a new refresh token.

@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 
 use crate::errors::concur_error;
 use crate::random;
-use crate::state::{unix_now, IssuedTokens, Shared, SCOPE};
+use crate::state::{server_now, IssuedTokens, Shared, SCOPE};
 
 pub(crate) const TOKEN_PATH: &str = "/oauth2/v0/token";
 
@@ -61,7 +61,7 @@ fn field<'a>(form: &'a [(String, String)], name: &str) -> Option<&'a str> {
 
 /// The `id_token`: an unsigned JWT whose `sub` is the company UUID.
 fn id_token(shared: &Shared, company_uuid: &str, client_id: &str, ttl: u64) -> String {
-    let now = unix_now();
+    let now = server_now(&shared.config());
     random::fake_jwt(&json!({
         "sub": company_uuid,
         "iss": shared.base_url,

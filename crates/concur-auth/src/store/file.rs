@@ -112,6 +112,7 @@ impl TokenStore for FileStore {
             let revision = current.map_or(1, |r| r + 1);
             let record = TokenRecord { revision, ..record };
             write_atomically(path, record.to_json().as_bytes())?;
+            remove_stale_temp_files(path);
             Ok(revision)
         })
         .await
@@ -266,6 +267,38 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         return Err(Error::store("replace", path, &err));
     }
     sync_parent(path)
+}
+
+/// Temp files of processes killed mid-save (`<file>.tmp-<pid>-<random>`) are
+/// never read, but would pile up: remove those whose process is gone.
+fn remove_stale_temp_files(path: &Path) {
+    let (Some(folder), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let folder = if folder.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        folder
+    };
+    let prefix = format!("{}.tmp-", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<i32>().ok()) else {
+            continue;
+        };
+        // SAFETY: kill with signal 0 only checks whether the process exists.
+        let gone = unsafe { libc::kill(pid, 0) } == -1
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn sync_parent(path: &Path) -> Result<()> {

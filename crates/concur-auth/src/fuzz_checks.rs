@@ -1,0 +1,46 @@
+//! The properties the fuzz targets (fuzz/) check on arbitrary bytes, shared with
+//! the corpus-replay test so both check the same thing. Each function panics
+//! when a property fails; parse errors are fine.
+
+use crate::{Credentials, HostPolicy, TokenRecord};
+
+/// `credentials.json`: parses or errors; a parsed secret never shows in `Debug`.
+pub fn credentials(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match Credentials::from_json(text) {
+        Ok(creds) => {
+            let shown = format!("{creds:?}");
+            let secret = creds.client_secret().expose();
+            assert!(
+                secret.len() < 12 || !shown.contains(secret),
+                "secret in Debug"
+            );
+        }
+        Err(err) => assert!(!err.message().is_empty()),
+    }
+}
+
+/// The token file: what we write back parses to the same record.
+pub fn token_file(data: &[u8]) {
+    if let Ok(record) = TokenRecord::from_json(data) {
+        let again = TokenRecord::from_json(record.to_json().as_bytes()).expect("our output parses");
+        assert_eq!(again, record, "the token file does not round-trip");
+    }
+}
+
+/// A token reply: the first byte picks the status (even 200, odd 400).
+pub fn token_reply(data: &[u8]) {
+    let policy = HostPolicy::new("https://us2.api.concursolutions.com", &[]).expect("valid base");
+    let (status, body) = match data.split_first() {
+        Some((first, rest)) => (if first % 2 == 0 { 200 } else { 400 }, rest),
+        None => (200, data),
+    };
+    if let Ok(reply) = crate::parse_token_reply(status, "application/json", body, &policy) {
+        assert!(reply.expires_in > 0);
+        policy
+            .check_geolocation(&reply.geolocation)
+            .expect("a returned geolocation passed the policy");
+    }
+}
