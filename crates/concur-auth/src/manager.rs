@@ -242,7 +242,9 @@ impl TokenManager {
             Ok(())
         }
         .await;
-        finish_flight(&mut flight, &inner.epoch, &result);
+        // An exchange is not a refresh: its failure (a used request token, say)
+        // is not the answer for callers waiting on a refresh.
+        finish_flight(&mut flight, &inner.epoch, &Ok::<(), Error>(()));
         drop(flight);
         result?;
         self.status().await

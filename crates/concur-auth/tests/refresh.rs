@@ -322,3 +322,14 @@ async fn short_lived_tokens_are_used_despite_a_long_leeway() {
     manager.access_token().await.unwrap();
     assert_eq!(setup.fake.counters().refresh_grants, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_exchange_is_not_shared_with_later_refreshes() {
+    let setup = Setup::new().await;
+    let c = setup.fake.config();
+    write_credentials(&setup.credentials_path(), &c.client_id, &c.client_secret, &c.company_uuid, "wrong-request-token");
+    let manager = setup.manager();
+    assert_eq!(manager.exchange_request_token().await.unwrap_err().kind(), ErrorKind::Auth);
+    // Right after: the refresh path answers for itself (nothing stored yet).
+    assert_eq!(manager.access_token().await.unwrap_err().kind(), ErrorKind::NotInitialized);
+}

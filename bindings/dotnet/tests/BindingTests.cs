@@ -1,0 +1,126 @@
+// The .NET idioms of the binding: argument checks before the native call,
+// exceptions with stable codes, SafeHandle disposal, typed status, threads.
+using System;
+using System.IO;
+using System.Threading;
+using ConcurAuth;
+
+namespace ConcurAuth.Tests
+{
+    public static class BindingTests
+    {
+        [ConcurTest("binding_version")]
+        static void Version(Ctx t)
+        {
+            Assert.True(TokenManager.Version != null && TokenManager.Version.Contains("."), "version " + TokenManager.Version);
+        }
+
+        [ConcurTest("binding_null_and_nul_arguments")]
+        static void NullArguments(Ctx t)
+        {
+            t.MakeDir();
+            Assert.Throws<ArgumentNullException>(() => TokenManager.FromFiles(null, t.TokenPath), "credentialsPath");
+            Assert.Throws<ArgumentNullException>(() => TokenManager.FromFiles(t.CredentialsPath, null), "tokenPath");
+            Assert.Throws<ArgumentNullException>(() => new TokenManager(null, "s", null, null, t.TokenPath), "clientId");
+            Assert.Throws<ArgumentNullException>(() => new TokenManager("i", null, null, null, t.TokenPath), "clientSecret");
+            Assert.Throws<ArgumentException>(() => TokenManager.FromFiles(t.CredentialsPath + "\0x", t.TokenPath), "NUL");
+            Assert.Throws<ArgumentException>(() => TokenManager.FromFiles("\ud800", t.TokenPath), "lone surrogate");
+            TokenManager m = t.Manager();
+            Assert.Throws<ArgumentNullException>(() => m.Request(null, "/x"), "method");
+            Assert.Throws<ArgumentNullException>(() => m.Request("GET", null), "path");
+        }
+
+        [ConcurTest("binding_exceptions_carry_codes")]
+        static void ExceptionsCarryCodes(Ctx t)
+        {
+            t.MakeDir();
+            var plainHttp = new ManagerOptions { BaseUrl = "http://example.com" };
+            var e = Assert.Throws<HostNotAllowedException>(
+                () => TokenManager.FromFiles(t.CredentialsPath, t.TokenPath, plainHttp), "plain http base");
+            Assert.Equal("host_not_allowed", e.Code, "code");
+            Assert.Equal(ConcurStatus.HostNotAllowed, e.Status, "status");
+            Assert.True(e is ConcurAuthException, "base class");
+            var c = Assert.Throws<ConfigException>(
+                () => TokenManager.FromFiles("/nonexistent/credentials.json", t.TokenPath), "missing file");
+            Assert.Equal("config", c.Code, "code");
+            Assert.True(c.Message.Contains("not found"), c.Message);
+            Assert.Throws<ConfigException>(
+                () => TokenManager.FromFiles(t.CredentialsPath, t.TokenPath, new ManagerOptions { MaxAttempts = 0 }), "0 attempts");
+            Assert.Throws<ConfigException>(() => new TokenManager("", "", null, null, t.TokenPath), "empty credentials");
+            TokenManager m = t.Manager();
+            Assert.Throws<ConfigException>(() => m.Request("GET", "/x", "{not json"), "bad JSON body");
+            Assert.Throws<ConfigException>(() => m.Request("NOT A METHOD", "/x"), "bad method");
+            var n = Assert.Throws<NotInitializedException>(() => m.AccessToken(), "no token file");
+            Assert.Equal("not_initialized", n.Code, "code");
+            Assert.True(n.ConcurCode == null && n.HttpStatus == null && n.CorrelationId == null, "no Concur details");
+        }
+
+        [ConcurTest("binding_happy_path")]
+        static void HappyPath(Ctx t)
+        {
+            TokenManager m = t.Manager();
+            TokenStatus exchanged = m.ExchangeRequestToken();
+            Assert.True(exchanged.Initialized && exchanged.AccessTokenValid, "initialized: " + exchanged);
+            Assert.Equal(t.Fake.Url, exchanged.Geolocation, "geolocation");
+            Assert.Equal(FakeServer.CompanyUuid, exchanged.CompanyUuid, "company");
+            string token = m.AccessToken();
+            Assert.True(token.Length > 10, "token");
+            ApiResponse users = m.Request("GET", "/profile/identity/v4/Users/");
+            Assert.Equal(200, users.StatusCode, "status");
+            Assert.True(users.IsSuccess && users.Body.Contains("\"userName\""), users.Body);
+            ApiResponse missing = m.Request("POST", "/no/such/endpoint", "{\"a\":1}");
+            Assert.Equal(404, missing.StatusCode, "404 is a response, not an exception");
+            string fresh = m.ForceRefresh();
+            Assert.True(fresh != token, "a new token");
+            Assert.Equal(1L, t.Fake.Counter("refresh_grants"), "refresh grants");
+        }
+
+        [ConcurTest("binding_manager_new_with_values")]
+        static void ManagerNew(Ctx t)
+        {
+            t.MakeDir();
+            var m = t.Own(new TokenManager(FakeServer.ClientId, FakeServer.ClientSecret, FakeServer.CompanyUuid,
+                                           FakeServer.RequestToken, t.TokenPath, t.Options()));
+            m.ExchangeRequestToken();
+            Assert.True(m.AccessToken().Length > 10, "token");
+            // A second manager on the same file needs no request token.
+            var again = t.Own(new TokenManager(FakeServer.ClientId, FakeServer.ClientSecret, null, null, t.TokenPath, t.Options()));
+            Assert.True(m.AccessToken() == again.AccessToken(), "the stored token is shared");
+        }
+
+        [ConcurTest("binding_dispose")]
+        static void Dispose(Ctx t)
+        {
+            t.MakeDir();
+            TokenManager m = TokenManager.FromFiles(t.CredentialsPath, t.TokenPath, t.Options());
+            m.Dispose();
+            m.Dispose(); // twice is fine
+            Assert.Throws<ObjectDisposedException>(() => m.Status(), "use after dispose");
+            Assert.Equal("TokenManager(disposed)", m.ToString(), "ToString");
+        }
+
+        [ConcurTest("binding_threads_share_one_handle")]
+        static void Threads(Ctx t)
+        {
+            TokenManager m = t.Manager();
+            m.ExchangeRequestToken();
+            string expected = m.AccessToken();
+            var errors = 0;
+            var threads = new Thread[8];
+            for (int i = 0; i < threads.Length; i++)
+            {
+                threads[i] = new Thread(() =>
+                {
+                    for (int k = 0; k < 50; k++)
+                    {
+                        if (m.AccessToken() != expected) Interlocked.Increment(ref errors);
+                    }
+                });
+                threads[i].Start();
+            }
+            foreach (Thread th in threads) th.Join();
+            Assert.Equal(0, errors, "every thread got the cached token");
+            Assert.Equal(1L, t.Fake.Counter("token_requests"), "only the exchange reached the token endpoint");
+        }
+    }
+}

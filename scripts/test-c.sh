@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# Builds the C library (crates/concur-auth-ffi) and the fake Concur server, checks
+# that include/concur_auth.h matches the code, compiles examples/c twice (against
+# the shared and the static library) and runs both, then runs the C tests of
+# tests/conformance/c under valgrind. See docs/c-and-dotnet.md.
+#
+# Appends "c: N passed, M failed" to $CONCUR_TEST_SUMMARY when it is set.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+export CARGO_BUILD_TARGET=x86_64-unknown-linux-gnu
+libdir="$root/target/$CARGO_BUILD_TARGET/debug"
+work="$root/target/c"
+passed=0
+failed=0
+summary_written=0
+fake_pid=""
+tmp=""
+
+write_summary() {
+  if [[ -n "${CONCUR_TEST_SUMMARY:-}" && $summary_written -eq 0 ]]; then
+    echo "c: $passed passed, $failed failed" >>"$CONCUR_TEST_SUMMARY"
+    summary_written=1
+  fi
+}
+
+cleanup() {
+  local code=$?
+  if [[ -n "$fake_pid" ]]; then kill "$fake_pid" 2>/dev/null || true; fi
+  if [[ -n "$tmp" ]]; then rm -rf "$tmp"; fi
+  if (( code != 0 && failed == 0 )); then failed=1; fi
+  write_summary
+}
+trap cleanup EXIT
+
+pass() { passed=$((passed + 1)); echo "PASS $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1" >&2; }
+
+# ---- tools ------------------------------------------------------------------
+missing=()
+command -v gcc >/dev/null || missing+=(gcc libc6-dev)
+command -v valgrind >/dev/null || missing+=(valgrind)
+command -v pkg-config >/dev/null || missing+=(pkg-config)
+if (( ${#missing[@]} )); then
+  echo "installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# ---- build ------------------------------------------------------------------
+cargo build -p concur-auth-ffi -p fake-concur
+fake_bin="$libdir/fake-concur"
+mkdir -p "$work/pkgconfig"
+tmp=$(mktemp -d)
+
+if scripts/regen-header.sh --check; then
+  pass "header include/concur_auth.h matches the code"
+else
+  fail "header include/concur_auth.h differs from the code (run scripts/regen-header.sh)"
+fi
+
+version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+sed -e "s|@PREFIX@|$root|" -e "s|@INCLUDEDIR@|$root/include|" -e "s|@LIBDIR@|$libdir|" \
+  -e "s|@VERSION@|$version|" crates/concur-auth-ffi/concur_auth.pc.in >"$work/pkgconfig/concur_auth.pc"
+export PKG_CONFIG_PATH="$work/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+
+cflags=(-std=c11 -Wall -Wextra -Werror -g)
+read -r -a pc_cflags <<<"$(pkg-config --cflags concur_auth)"
+read -r -a pc_libs <<<"$(pkg-config --libs concur_auth)"
+read -r -a pc_static_private <<<"$(pkg-config --static --libs-only-l concur_auth | sed 's/-lconcur_auth//')"
+
+# ---- the example, shared and static ------------------------------------------
+if gcc "${cflags[@]}" "${pc_cflags[@]}" examples/c/status_and_profile.c "${pc_libs[@]}" \
+  -o "$work/status_and_profile_shared"; then
+  pass "example compiles against libconcur_auth.so"
+else
+  fail "example compiles against libconcur_auth.so"
+fi
+if gcc "${cflags[@]}" "${pc_cflags[@]}" examples/c/status_and_profile.c "$libdir/libconcur_auth.a" \
+  "${pc_static_private[@]}" -o "$work/status_and_profile_static"; then
+  pass "example compiles against libconcur_auth.a"
+else
+  fail "example compiles against libconcur_auth.a"
+fi
+if ldd "$work/status_and_profile_static" 2>/dev/null | grep -q libconcur_auth; then
+  fail "the static example does not depend on libconcur_auth.so"
+else
+  pass "the static example does not depend on libconcur_auth.so"
+fi
+
+# Starts fake-concur; sets fake_pid and fake_url. Its stdin is a pipe held by
+# this script, so it also exits with us (--exit-on-stdin-eof).
+start_fake() {
+  coproc FAKE { exec "$fake_bin" --port 0 --exit-on-stdin-eof; }
+  fake_pid=$FAKE_PID
+  read -r -t 20 fake_url <&"${FAKE[0]}"
+}
+
+# GET on the fake server's admin API with bash's /dev/tcp (no curl needed).
+admin_get() {
+  local port=${fake_url##*:}
+  exec 7<>"/dev/tcp/127.0.0.1/$port"
+  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$1" >&7
+  sed '1,/^\r$/d' <&7
+  exec 7<&-
+}
+
+# Fails when the file holds any secret the fake server knows.
+check_no_secret() {
+  local file=$1 secrets s
+  secrets=$(admin_get /_admin/secrets | tr -d '[]' | tr ',' '\n' | tr -d '"')
+  [[ -n "$secrets" ]] || return 1
+  while IFS= read -r s; do
+    [[ -z "$s" ]] && continue
+    if grep -qF -- "$s" "$file"; then return 1; fi
+  done <<<"$secrets"
+  return 0
+}
+
+start_fake
+example_dir="$tmp/example"
+mkdir -p "$example_dir"
+cat >"$example_dir/credentials.json" <<'JSON'
+{"appID":"fake-client-id","clientSecret":"fake-client-secret-7Qx9","grantType":"password","companyUUID":"11111111-2222-3333-4444-555555555555","companyRequestToken":"fake-request-token-Zk42","credentialType":"authtoken"}
+JSON
+chmod 600 "$example_dir/credentials.json"
+vg=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect
+  --suppressions="$root/tests/conformance/c/valgrind.supp")
+for kind in shared static; do
+  out="$work/example_$kind.out"
+  # The shared run does the one-time exchange; the static run finds the token file.
+  if [[ -x "$work/status_and_profile_$kind" ]] &&
+    LD_LIBRARY_PATH="$libdir" CONCUR_BASE_URL="$fake_url" "${vg[@]}" "$work/status_and_profile_$kind" \
+      "$example_dir/credentials.json" "$example_dir/refreshTokenObjectFile.json" >"$out" 2>&1 &&
+    grep -q "HTTP 200" "$out" && grep -q '"Resources"' "$out"; then
+    pass "example ($kind library) prints the status and calls Profile v4, valgrind clean"
+  else
+    cat "$out" >&2 || true
+    fail "example ($kind library) prints the status and calls Profile v4, valgrind clean"
+  fi
+  if check_no_secret "$out"; then
+    pass "example ($kind library) prints no secret"
+  else
+    fail "example ($kind library) prints no secret"
+  fi
+done
+kill "$fake_pid" 2>/dev/null || true
+wait "$fake_pid" 2>/dev/null || true
+fake_pid=""
+
+# ---- the C tests under valgrind ------------------------------------------------
+tests_bin="$work/conformance_tests"
+if gcc "${cflags[@]}" "${pc_cflags[@]}" -Itests/conformance/c tests/conformance/c/*.c "${pc_libs[@]}" -lpthread \
+  -o "$tests_bin"; then
+  pass "C tests compile"
+  set +e
+  LD_LIBRARY_PATH="$libdir" FAKE_CONCUR_BIN="$fake_bin" timeout 600 \
+    valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+    --suppressions="$root/tests/conformance/c/valgrind.supp" --log-file="$work/valgrind.log" \
+    "$tests_bin" | tee "$work/tests.out"
+  status=${PIPESTATUS[0]}
+  set -e
+  ok=$(grep -c '^ok ' "$work/tests.out" || true)
+  not_ok=$(grep -c '^not ok ' "$work/tests.out" || true)
+  passed=$((passed + ok))
+  failed=$((failed + not_ok))
+  if grep -q '^# .* passed, .* failed$' "$work/tests.out"; then
+    :
+  else
+    fail "C tests ran to the end (exit status $status)"
+  fi
+  if (( status == 99 )) || grep -q "ERROR SUMMARY: [1-9]" "$work/valgrind.log"; then
+    grep -E "definitely|indirectly|Invalid|uninitialised|ERROR SUMMARY" "$work/valgrind.log" >&2 || true
+    fail "C tests are valgrind clean (see $work/valgrind.log)"
+  else
+    pass "C tests are valgrind clean"
+  fi
+else
+  fail "C tests compile"
+fi
+
+echo "c: $passed passed, $failed failed"
+write_summary
+(( failed == 0 ))

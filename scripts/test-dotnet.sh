@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Builds the C library and the fake Concur server, compiles the .NET binding
+# (bindings/dotnet/ConcurAuth.cs -> ConcurAuth.dll) and its tests with mono's mcs,
+# runs the example and the tests (bindings/dotnet/tests, tests/conformance/dotnet)
+# with mono against fake-concur. Installs Debian's mono-mcs and mono-runtime when
+# missing. See docs/c-and-dotnet.md.
+#
+# Appends "dotnet: N passed, M failed" to $CONCUR_TEST_SUMMARY when it is set.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+export CARGO_BUILD_TARGET=x86_64-unknown-linux-gnu
+libdir="$root/target/$CARGO_BUILD_TARGET/debug"
+work="$root/target/dotnet"
+passed=0
+failed=0
+summary_written=0
+fake_pid=""
+tmp=""
+
+write_summary() {
+  if [[ -n "${CONCUR_TEST_SUMMARY:-}" && $summary_written -eq 0 ]]; then
+    echo "dotnet: $passed passed, $failed failed" >>"$CONCUR_TEST_SUMMARY"
+    summary_written=1
+  fi
+}
+
+cleanup() {
+  local code=$?
+  if [[ -n "$fake_pid" ]]; then kill "$fake_pid" 2>/dev/null || true; fi
+  if [[ -n "$tmp" ]]; then rm -rf "$tmp"; fi
+  if (( code != 0 && failed == 0 )); then failed=1; fi
+  write_summary
+}
+trap cleanup EXIT
+
+pass() { passed=$((passed + 1)); echo "PASS $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1" >&2; }
+
+if ! command -v mcs >/dev/null || ! command -v mono >/dev/null; then
+  echo "installing mono-mcs mono-runtime"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mono-mcs mono-runtime >/dev/null
+fi
+
+cargo build -p concur-auth-ffi -p fake-concur
+export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+export FAKE_CONCUR_BIN="$libdir/fake-concur"
+mkdir -p "$work"
+tmp=$(mktemp -d)
+
+if mcs -nologo -warnaserror -target:library -out:"$work/ConcurAuth.dll" bindings/dotnet/ConcurAuth.cs; then
+  pass "ConcurAuth.dll compiles"
+else
+  fail "ConcurAuth.dll compiles"
+  exit 1
+fi
+
+# GET on the fake server's admin API with bash's /dev/tcp (no curl needed).
+admin_get() {
+  local port=${fake_url##*:}
+  exec 7<>"/dev/tcp/127.0.0.1/$port"
+  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$1" >&7
+  sed '1,/^\r$/d' <&7
+  exec 7<&-
+}
+
+# Fails when the file holds any secret the fake server knows.
+check_no_secret() {
+  local file=$1 secrets s
+  secrets=$(admin_get /_admin/secrets | tr -d '[]' | tr ',' '\n' | tr -d '"')
+  [[ -n "$secrets" ]] || return 1
+  while IFS= read -r s; do
+    [[ -z "$s" ]] && continue
+    if grep -qF -- "$s" "$file"; then return 1; fi
+  done <<<"$secrets"
+  return 0
+}
+
+# ---- the example ----------------------------------------------------------------
+if mcs -nologo -warnaserror -r:"$work/ConcurAuth.dll" -out:"$work/StatusAndProfile.exe" \
+  examples/dotnet/StatusAndProfile.cs; then
+  pass "example compiles"
+  coproc FAKE { exec "$FAKE_CONCUR_BIN" --port 0 --exit-on-stdin-eof; }
+  fake_pid=$FAKE_PID
+  read -r -t 20 fake_url <&"${FAKE[0]}"
+  cat >"$tmp/credentials.json" <<'JSON'
+{"appID":"fake-client-id","clientSecret":"fake-client-secret-7Qx9","grantType":"password","companyUUID":"11111111-2222-3333-4444-555555555555","companyRequestToken":"fake-request-token-Zk42","credentialType":"authtoken"}
+JSON
+  chmod 600 "$tmp/credentials.json"
+  out="$work/example.out"
+  if (cd "$work" && mono StatusAndProfile.exe "$tmp/credentials.json" "$tmp/refreshTokenObjectFile.json" "$fake_url") \
+    >"$out" 2>&1 && grep -q "HTTP 200" "$out" && grep -q '"Resources"' "$out"; then
+    pass "example prints the status and calls Profile v4"
+  else
+    cat "$out" >&2
+    fail "example prints the status and calls Profile v4"
+  fi
+  if check_no_secret "$out"; then
+    pass "example prints no secret"
+  else
+    fail "example prints no secret"
+  fi
+  kill "$fake_pid" 2>/dev/null || true
+  wait "$fake_pid" 2>/dev/null || true
+  fake_pid=""
+else
+  fail "example compiles"
+fi
+
+# ---- the tests --------------------------------------------------------------------
+if mcs -nologo -warnaserror -r:"$work/ConcurAuth.dll" -out:"$work/ConcurAuthTests.exe" \
+  bindings/dotnet/tests/*.cs tests/conformance/dotnet/*.cs; then
+  pass "tests compile"
+  set +e
+  (cd "$work" && timeout 480 mono --debug ConcurAuthTests.exe) | tee "$work/tests.out"
+  status=${PIPESTATUS[0]}
+  set -e
+  ok=$(grep -c '^ok ' "$work/tests.out" || true)
+  not_ok=$(grep -c '^not ok ' "$work/tests.out" || true)
+  passed=$((passed + ok))
+  failed=$((failed + not_ok))
+  if ! grep -q '^# .* passed, .* failed$' "$work/tests.out"; then
+    fail "tests ran to the end (exit status $status)"
+  fi
+else
+  fail "tests compile"
+fi
+
+echo "dotnet: $passed passed, $failed failed"
+write_summary
+(( failed == 0 ))
