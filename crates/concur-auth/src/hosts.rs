@@ -58,6 +58,17 @@ impl HostPolicy {
         Ok(url)
     }
 
+    /// Refuses a full request URL (any path) unless its host may receive tokens,
+    /// by the same rules as a geolocation. For adapters that attach the bearer
+    /// token to requests they build themselves.
+    pub fn check_url(&self, url: &str) -> Result<Url> {
+        let parsed = Url::parse(url.trim())
+            .map_err(|err| Error::config(format!("URL {url:?} is not valid ({err})")))?;
+        let origin = parse_origin(parsed.as_str(), "URL")?;
+        self.check_origin(&origin, "URL")?;
+        Ok(parsed)
+    }
+
     fn check_origin(&self, url: &Url, what: &str) -> Result<()> {
         let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
         let loopback = is_loopback(&host);
@@ -191,6 +202,21 @@ mod tests {
         let p = HostPolicy::new(DEFAULT_BASE_URL, &["proxy.corp.example".into()]).unwrap();
         p.check_geolocation("https://proxy.corp.example").unwrap();
         assert!(p.check_geolocation("http://proxy.corp.example").is_err());
+    }
+
+    #[test]
+    fn request_urls_follow_the_same_rules() {
+        let p = policy(DEFAULT_BASE_URL);
+        let url = p
+            .check_url("https://us2.api.concursolutions.com/profile/identity/v4/Users/?a=1")
+            .unwrap();
+        assert_eq!(url.path(), "/profile/identity/v4/Users/");
+        let err = p.check_url("https://evil.example.com/x").unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::HostNotAllowed);
+        assert!(
+            err.message().starts_with("URL host evil.example.com"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -149,6 +149,12 @@ impl TokenManager {
         &self.inner.credentials
     }
 
+    /// Which hosts may receive this manager's tokens (for HTTP adapters that
+    /// send the token themselves: see [`HostPolicy::check_url`]).
+    pub fn host_policy(&self) -> &HostPolicy {
+        &self.inner.policy
+    }
+
     /// The store in use.
     pub fn store(&self) -> &Arc<dyn TokenStore> {
         &self.inner.store
@@ -181,8 +187,9 @@ impl TokenManager {
     }
 
     /// The server rejected `token` (HTTP 401): get another one, sharing the
-    /// refresh with every other caller that saw the same rejection.
-    pub(crate) async fn replace_rejected(&self, token: &Secret) -> Result<Secret> {
+    /// refresh with every other caller that saw the same rejection. For HTTP
+    /// adapters (requests, httpx, fetch) that send the token themselves.
+    pub async fn replace_rejected(&self, token: &Secret) -> Result<Secret> {
         self.refresh(Need::Replace(token)).await
     }
 

@@ -1,0 +1,136 @@
+"""Type stubs of the native module (Rust, PyO3). Import from ``concur_auth``."""
+
+import asyncio
+import os
+from typing import Any, Final, Optional, Sequence, Union, final
+
+StrPath = Union[str, "os.PathLike[str]"]
+
+__version__: Final[str]
+DEFAULT_BASE_URL: Final[str]
+DEFAULT_TOKEN_FILE: Final[str]
+DEFAULT_CREDENTIALS_FILE: Final[str]
+REDACTED: Final[str]
+
+def error_classes() -> list[tuple[str, str]]:
+    """Every stable error code with the name of the exception class it raises."""
+
+@final
+class Status:
+    """Secret-free summary of the stored token state (no network needed)."""
+
+    @property
+    def initialized(self) -> bool: ...
+    @property
+    def access_token_valid(self) -> bool: ...
+    @property
+    def access_token_expires_at(self) -> Optional[int]: ...
+    @property
+    def refresh_token_expires_at(self) -> Optional[int]: ...
+    @property
+    def refresh_token_days_left(self) -> Optional[int]: ...
+    @property
+    def refresh_token_expiring_soon(self) -> bool: ...
+    @property
+    def refresh_token_expired(self) -> bool: ...
+    @property
+    def geolocation(self) -> Optional[str]: ...
+    @property
+    def company_uuid(self) -> Optional[str]: ...
+    @property
+    def store(self) -> str: ...
+    def to_json(self) -> str: ...
+    def to_dict(self) -> dict[str, Any]: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class Response:
+    """A Concur API reply; any final HTTP status arrives here."""
+
+    @property
+    def status(self) -> int: ...
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def content(self) -> bytes: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def correlation_id(self) -> Optional[str]: ...
+    def json(self) -> Any:
+        """The body parsed as JSON; raises InvalidResponseError if it is not JSON."""
+    def raise_for_status(self) -> "Response":
+        """Returns self for 2xx, otherwise raises ApiError."""
+
+@final
+class TokenManager:
+    """Issues access tokens for one Concur company, refreshing and persisting as
+    needed. Thread-safe: share one instance."""
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        company_uuid: Optional[str] = None,
+        request_token: Optional[str] = None,
+        token_file: Optional[StrPath] = None,
+        *,
+        base_url: Optional[str] = None,
+        allowed_hosts: Optional[Sequence[str]] = None,
+        leeway_seconds: Optional[float] = None,
+        scope: Optional[str] = None,
+        request_timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
+    ) -> None: ...
+    @staticmethod
+    def from_files(
+        credentials: Optional[StrPath] = None,
+        token_file: Optional[StrPath] = None,
+        *,
+        base_url: Optional[str] = None,
+        allowed_hosts: Optional[Sequence[str]] = None,
+        leeway_seconds: Optional[float] = None,
+        scope: Optional[str] = None,
+        request_timeout: Optional[float] = None,
+        connect_timeout: Optional[float] = None,
+    ) -> "TokenManager":
+        """The tutorials' credentials.json and refreshTokenObjectFile.json."""
+    @staticmethod
+    def from_env() -> "TokenManager":
+        """Credentials, token file and options from the CONCUR_* variables."""
+    def access_token(self) -> str:
+        """A valid access token (cached, or after one shared refresh)."""
+    def access_token_async(self) -> "asyncio.Future[str]": ...
+    def cached_access_token(self) -> Optional[str]:
+        """The cached token if still fresh, else None; never does I/O."""
+    def force_refresh(self) -> str: ...
+    def force_refresh_async(self) -> "asyncio.Future[str]": ...
+    def replace_rejected_token(self, token: str) -> str:
+        """The server answered 401 to ``token``: a replacement, sharing one refresh."""
+    def replace_rejected_token_async(self, token: str) -> "asyncio.Future[str]": ...
+    def exchange_request_token(self) -> Status:
+        """The one-time exchange of the company request token (never retried)."""
+    def exchange_request_token_async(self) -> "asyncio.Future[Status]": ...
+    def status(self) -> Status: ...
+    def status_async(self) -> "asyncio.Future[Status]": ...
+    def request(self, method: str, path: str, json: Any = None) -> Response:
+        """``method path`` on the token's geolocation, with one refresh-and-retry on 401."""
+    def request_async(
+        self, method: str, path: str, json: Any = None
+    ) -> "asyncio.Future[Response]": ...
+    def revoke(self) -> None:
+        """Revokes the app's refresh tokens for this company and removes the token file."""
+    def revoke_async(self) -> "asyncio.Future[None]": ...
+    def check_url(self, url: str) -> None:
+        """Raises HostNotAllowedError unless ``url`` may receive this manager's tokens."""
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def store(self) -> str: ...
+    @property
+    def base_url(self) -> str: ...

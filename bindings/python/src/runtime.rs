@@ -1,0 +1,132 @@
+//! Running core calls from Python on the core's one shared runtime.
+//!
+//! Blocking calls release the GIL while they wait, so other Python threads
+//! keep running. Async calls return an asyncio future created on the caller's
+//! running loop; the work runs on the shared runtime and the future is
+//! completed on the loop's own thread through `loop.call_soon_threadsafe`, with
+//! the GIL taken only for that hand-over. No extra async bridge crate needed.
+
+use std::future::Future;
+use std::sync::OnceLock;
+
+use concur_auth::{shared_runtime, Error, ErrorKind};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+
+use crate::errors::to_py_err;
+
+/// The process that first used the shared runtime.
+static RUNTIME_PID: OnceLock<u32> = OnceLock::new();
+
+/// The core's shared runtime, unless this process was forked after the runtime
+/// started: its threads did not survive the fork, so any wait would hang.
+pub(crate) fn runtime() -> concur_auth::Result<&'static tokio::runtime::Runtime> {
+    let pid = std::process::id();
+    if *RUNTIME_PID.get_or_init(|| pid) != pid {
+        return Err(Error::new(
+            ErrorKind::Config,
+            "concur-auth was used before this process was forked, and its runtime threads do \
+             not survive a fork: start worker processes with multiprocessing's \"spawn\" or \
+             \"forkserver\" method, or fork before the first concur-auth call",
+        ));
+    }
+    Ok(shared_runtime())
+}
+
+/// Runs a blocking core call with the GIL released.
+pub(crate) fn blocking<T, F>(py: Python<'_>, call: F) -> PyResult<T>
+where
+    F: FnOnce() -> concur_auth::Result<T> + Send,
+    T: Send,
+{
+    runtime().map_err(to_py_err)?;
+    if tokio::runtime::Handle::try_current().is_ok() {
+        // Python code running on a runtime thread (e.g. a logging handler
+        // called for a library log record) must not block that thread.
+        return Err(to_py_err(Error::new(
+            ErrorKind::Config,
+            "a blocking concur-auth call was made from inside the library's own runtime \
+             (e.g. from a logging handler); use the *_async methods there",
+        )));
+    }
+    py.detach(call).map_err(to_py_err)
+}
+
+static GET_RUNNING_LOOP: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// Turns a value produced off the GIL into a Python object.
+pub(crate) type Convert<T> = fn(Python<'_>, T) -> PyResult<Py<PyAny>>;
+
+/// Starts `work` on the shared runtime and returns an asyncio future (of the
+/// running loop) that completes with `convert(result)` or the mapped error.
+pub(crate) fn future_into_py<'py, T, F>(
+    py: Python<'py>,
+    work: F,
+    convert: Convert<T>,
+) -> PyResult<Bound<'py, PyAny>>
+where
+    F: Future<Output = concur_auth::Result<T>> + Send + 'static,
+    T: Send + 'static,
+{
+    let event_loop = GET_RUNNING_LOOP
+        .import(py, "asyncio", "get_running_loop")?
+        .call0()?;
+    let runtime = runtime().map_err(to_py_err)?;
+    let future = event_loop.call_method0("create_future")?;
+    let target = future.clone().unbind();
+    let event_loop = event_loop.unbind();
+    runtime.spawn(async move {
+        let outcome = work.await;
+        // `None` when the interpreter is shutting down: nobody is waiting.
+        let _ = Python::try_attach(|py| {
+            let (method, value) = match outcome.map_err(to_py_err).and_then(|v| convert(py, v)) {
+                Ok(value) => ("set_result", value),
+                Err(err) => ("set_exception", err.into_value(py).into_any()),
+            };
+            let completion = Completion {
+                future: target,
+                method,
+                value,
+            };
+            // Fails only when the loop is closed: nobody is waiting either.
+            let _ = event_loop.call_method1(py, "call_soon_threadsafe", (completion,));
+        });
+    });
+    Ok(future)
+}
+
+/// An asyncio future that is already done, for answers known at once (the
+/// cached access token).
+pub(crate) fn ready_future<'py>(
+    py: Python<'py>,
+    value: Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let event_loop = GET_RUNNING_LOOP
+        .import(py, "asyncio", "get_running_loop")?
+        .call0()?;
+    let future = event_loop.call_method0("create_future")?;
+    future.call_method1("set_result", (value,))?;
+    Ok(future)
+}
+
+/// Completes one asyncio future on its loop's thread, unless the awaiting
+/// task was cancelled meanwhile.
+#[pyclass(frozen, module = "concur_auth._native")]
+#[derive(Debug)]
+pub struct Completion {
+    future: Py<PyAny>,
+    method: &'static str,
+    value: Py<PyAny>,
+}
+
+#[pymethods]
+impl Completion {
+    fn __call__(&self, py: Python<'_>) -> PyResult<()> {
+        let future = self.future.bind(py);
+        if future.call_method0("done")?.is_truthy()? {
+            return Ok(());
+        }
+        future.call_method1(self.method, (self.value.bind(py),))?;
+        Ok(())
+    }
+}
