@@ -1,32 +1,50 @@
 #!/usr/bin/env bash
-# Every test in every language, installing what each needs. Ends with one
-# combined "N passed, M failed" line; exits non-zero when anything failed.
+# Every test in every language, installing what each needs, at the most verbose
+# log level; then a leak scan over everything printed. Ends with one combined
+# "N passed, M failed" line and exits non-zero when anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-summary=$(mktemp)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+summary="$work/summary"
+run_log="$work/run.log"
+touch "$summary" "$run_log"
 export CONCUR_TEST_SUMMARY="$summary"
+# Every fake-concur (in-process or binary) appends each secret it issues here;
+# the leak scan then looks for all of them in everything the run printed.
+export FAKE_CONCUR_SECRETS_LOG="$work/secrets"
+export RUST_LOG="${RUST_LOG:-debug}"
+export CONCUR_AUTH_TEST_LOG_LEVEL=DEBUG
 failed_sections=()
 
-for lang in rust redis fuzz c dotnet python node; do
-  script="scripts/test-$lang.sh"
-  [ -f "$script" ] || continue
-  echo "=== $lang ($script)"
-  started=$SECONDS
-  if ! bash "$script"; then
-    failed_sections+=("$lang")
+section() {
+  local name=$1; shift
+  echo "=== $name"
+  local started=$SECONDS
+  if ! "$@" 2>&1 | tee -a "$run_log"; then
+    failed_sections+=("$name")
     # A section that died before counting still counts as a failure.
-    grep -q "^$lang:" "$summary" || echo "$lang: 0 passed, 1 failed" >> "$summary"
+    grep -q "^$name:" "$summary" || echo "$name: 0 passed, 1 failed" >> "$summary"
   fi
-  echo "=== $lang took $((SECONDS - started)) s"
+  echo "=== $name took $((SECONDS - started)) s"
+}
+
+demo() {
+  cargo run -q -p concur-auth-cli -- -vv demo && echo "demo: 1 passed, 0 failed" >> "$summary"
+}
+
+for lang in rust redis fuzz c dotnet python node; do
+  [ -f "scripts/test-$lang.sh" ] && section "$lang" bash "scripts/test-$lang.sh"
 done
+section demo demo
+section leak-scan bash scripts/leak-scan.sh "$FAKE_CONCUR_SECRETS_LOG" "$run_log"
 
 echo
-echo "=== per language"
+echo "=== per section"
 cat "$summary"
 passed=$(awk '{s+=$2} END {print s+0}' "$summary")
 failed=$(awk '{s+=$4} END {print s+0}' "$summary")
-rm -f "$summary"
 if [ ${#failed_sections[@]} -gt 0 ]; then
   echo "failed sections: ${failed_sections[*]}"
 fi

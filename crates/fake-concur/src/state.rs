@@ -153,14 +153,32 @@ struct TokenStore {
     /// Access token → its deadline.
     access_tokens: HashMap<String, Instant>,
     /// Every secret ever known, in order of appearance, for leak scans.
+    /// Every secret issued or configured, in issue order (and a set to dedupe).
     secrets: Vec<String>,
+    secret_set: std::collections::HashSet<String>,
 }
 
 impl TokenStore {
     fn remember(&mut self, secret: &str) {
-        if !self.secrets.iter().any(|s| s == secret) {
+        if self.secret_set.insert(secret.to_owned()) {
             self.secrets.push(secret.to_owned());
+            append_to_secrets_log(secret);
         }
+    }
+}
+
+/// When `FAKE_CONCUR_SECRETS_LOG` names a file, every secret the server knows is
+/// appended to it, one a line, so that a leak scan over a whole test run (every
+/// language, every fake-concur instance) knows what to look for.
+pub const SECRETS_LOG_ENV: &str = "FAKE_CONCUR_SECRETS_LOG";
+
+fn append_to_secrets_log(secret: &str) {
+    use std::io::Write;
+    let Some(path) = std::env::var_os(SECRETS_LOG_ENV) else {
+        return;
+    };
+    if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+        let _ = writeln!(file, "{secret}");
     }
 }
 
