@@ -11,7 +11,7 @@ set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 export CARGO_BUILD_TARGET=x86_64-unknown-linux-gnu
-libdir="$root/target/$CARGO_BUILD_TARGET/debug"
+libdir="${CARGO_TARGET_DIR:-$root/target}/$CARGO_BUILD_TARGET/debug"
 work="$root/target/dotnet"
 passed=0
 failed=0

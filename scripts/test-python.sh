@@ -12,7 +12,7 @@ cd "$root"
 
 # One target dir for cargo, maturin and napi (see .cargo/config.toml).
 export CARGO_BUILD_TARGET=${CARGO_BUILD_TARGET:-x86_64-unknown-linux-gnu}
-export CARGO_TARGET_DIR="$root/target"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}"
 # Test builds use the dev profile; a plain `pip install ./bindings/python`
 # outside this script builds release.
 export MATURIN_PEP517_ARGS=${MATURIN_PEP517_ARGS:---profile dev}
@@ -39,7 +39,7 @@ echo "installed in $((SECONDS - started)) s"
 
 echo "--- cargo build -p fake-concur"
 cargo build --quiet -p fake-concur
-export FAKE_CONCUR_BIN="$root/target/$CARGO_BUILD_TARGET/debug/fake-concur"
+export FAKE_CONCUR_BIN="${CARGO_TARGET_DIR:-$root/target}/$CARGO_BUILD_TARGET/debug/fake-concur"
 [ -x "$FAKE_CONCUR_BIN" ] || { echo "no fake-concur binary at $FAKE_CONCUR_BIN" >&2; exit 1; }
 
 # Run from outside the source tree so that `import concur_auth` is the
