@@ -308,7 +308,8 @@ enum concur_status concur_options_set_max_attempts(struct concur_options *option
  * A manager over the SAP tutorials' files: `credentials_path` is their
  * credentials.json (appID, clientSecret, companyUUID, companyRequestToken) and
  * `token_path` their refreshTokenObjectFile.json (created by the exchange; its
- * folder must exist). `options` is nullable (NULL: defaults). On success `*out`
+ * folder must exist) or another store location (`redis://host:port/db`,
+ * `memory:`). `options` is nullable (NULL: defaults). On success `*out`
  * holds a new manager to free with concur_manager_free(); on failure `*out` is NULL.
  * No network call is made here.
  *
@@ -325,7 +326,8 @@ enum concur_status concur_manager_from_files(const char *credentials_path,
  * A manager from values: the app's `client_id` and `client_secret`, and for the
  * one-time exchange only, the `company_uuid` and company `request_token`
  * (both nullable: not needed once the token file exists). `token_path` is the
- * token file (refreshTokenObjectFile.json). `options` is nullable (defaults).
+ * token file (refreshTokenObjectFile.json) or another store location
+ * (`redis://host:port/db` for a fleet sharing one app, `memory:`). `options` is nullable (defaults).
  * On success `*out` holds a new manager; on failure `*out` is NULL. The secrets
  * are copied; the caller may wipe its own copies after the call.
  *

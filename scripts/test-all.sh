@@ -34,7 +34,8 @@ demo() {
   cargo run -q -p concur-auth-cli -- -vv demo && echo "demo: 1 passed, 0 failed" >> "$summary"
 }
 
-for lang in rust redis fuzz c dotnet python node; do
+# (test-rust.sh includes the Redis store tests: see scripts/test-redis.sh)
+for lang in rust fuzz c dotnet python node; do
   [ -f "scripts/test-$lang.sh" ] && section "$lang" bash "scripts/test-$lang.sh"
 done
 section demo demo

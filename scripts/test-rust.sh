@@ -13,6 +13,10 @@ echo "--- cargo clippy"
 cargo clippy --workspace "${bindings[@]}" --all-targets --quiet -- -D warnings
 
 echo "--- cargo test"
+# The CLI turns on the core's redis feature, so the workspace run includes the
+# Redis store tests; each starts its own redis-server from this path.
+CONCUR_TEST_REDIS_SERVER=$(bash scripts/test-redis.sh --install-only)
+export CONCUR_TEST_REDIS_SERVER
 log=$(mktemp)
 status=0
 cargo test --workspace "${bindings[@]}" --exclude concur-auth-reliability 2>&1 | tee "$log" || status=$?

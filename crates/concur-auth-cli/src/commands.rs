@@ -79,10 +79,7 @@ pub fn write_new_private_file(path: &Path, bytes: &[u8]) -> Result<()> {
 /// `exchange`: the one-time request token → refresh token step.
 pub async fn exchange(cli: &Cli) -> Result<()> {
     let status = manager(cli)?.exchange_request_token().await?;
-    println!(
-        "refresh token stored in {} (mode 0600)",
-        cli.token_file.display()
-    );
+    println!("refresh token stored in the token store ({})", status.store);
     print!("{}", status_text(&status));
     Ok(())
 }
@@ -134,10 +131,12 @@ pub async fn call(cli: &Cli, method: &str, path: &str, data: Option<&str>) -> Re
 
 /// `revoke`.
 pub async fn revoke(cli: &Cli) -> Result<()> {
-    manager(cli)?.revoke().await?;
+    let manager = manager(cli)?;
+    manager.revoke().await?;
+    // describe(), not the location given: a redis:// URL may carry a password.
     println!(
-        "revoked: every refresh token of this app for the company is now invalid, and the token store {} was cleared",
-        store_location(cli)
+        "revoked: every refresh token of this app for the company is now invalid, and the token store ({}) was cleared",
+        manager.store().describe()
     );
     Ok(())
 }

@@ -3,10 +3,9 @@
 //! runtime and answers a fresh cached token without touching it.
 
 use std::ffi::c_char;
-use std::sync::Arc;
 
 use concur_auth::blocking::TokenManager;
-use concur_auth::{Credentials, FileStore, ManagerOptions};
+use concur_auth::{Credentials, ManagerOptions};
 
 use crate::error::{concur_status, Failure};
 use crate::ffi::{arg_ref, arg_str, free_handle, into_handle, opt_out_arg, opt_str, out_arg};
@@ -47,7 +46,8 @@ unsafe fn options_or_default(options: *const concur_options) -> ManagerOptions {
 /// A manager over the SAP tutorials' files: `credentials_path` is their
 /// credentials.json (appID, clientSecret, companyUUID, companyRequestToken) and
 /// `token_path` their refreshTokenObjectFile.json (created by the exchange; its
-/// folder must exist). `options` is nullable (NULL: defaults). On success `*out`
+/// folder must exist) or another store location (`redis://host:port/db`,
+/// `memory:`). `options` is nullable (NULL: defaults). On success `*out`
 /// holds a new manager to free with concur_manager_free(); on failure `*out` is NULL.
 /// No network call is made here.
 ///
@@ -67,7 +67,8 @@ pub unsafe extern "C" fn concur_manager_from_files(
         let credentials_path = unsafe { arg_str(credentials_path, "credentials_path") }?;
         let token_path = unsafe { arg_str(token_path, "token_path") }?;
         let options = unsafe { options_or_default(options) };
-        let inner = TokenManager::from_files(credentials_path, token_path, options)?;
+        let credentials = Credentials::from_file(credentials_path)?;
+        let inner = TokenManager::new(credentials, concur_auth::store::open(token_path)?, options)?;
         *out = into_handle(concur_manager { inner });
         Ok(())
     })
@@ -76,7 +77,8 @@ pub unsafe extern "C" fn concur_manager_from_files(
 /// A manager from values: the app's `client_id` and `client_secret`, and for the
 /// one-time exchange only, the `company_uuid` and company `request_token`
 /// (both nullable: not needed once the token file exists). `token_path` is the
-/// token file (refreshTokenObjectFile.json). `options` is nullable (defaults).
+/// token file (refreshTokenObjectFile.json) or another store location
+/// (`redis://host:port/db` for a fleet sharing one app, `memory:`). `options` is nullable (defaults).
 /// On success `*out` holds a new manager; on failure `*out` is NULL. The secrets
 /// are copied; the caller may wipe its own copies after the call.
 ///
@@ -103,8 +105,7 @@ pub unsafe extern "C" fn concur_manager_new(
         let options = unsafe { options_or_default(options) };
         let credentials = Credentials::new(client_id, client_secret)?
             .with_company(company_uuid.unwrap_or(""), request_token.unwrap_or(""));
-        let store = Arc::new(FileStore::new(token_path));
-        let inner = TokenManager::new(credentials, store, options)?;
+        let inner = TokenManager::new(credentials, concur_auth::store::open(token_path)?, options)?;
         *out = into_handle(concur_manager { inner });
         Ok(())
     })

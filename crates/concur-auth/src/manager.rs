@@ -308,8 +308,18 @@ impl TokenManager {
     }
 
     /// Reload → refresh if still needed → save, holding the store's lease.
+    /// A fresh token already in the store is adopted without taking the lease:
+    /// stores replace records atomically, so an unlocked read sees a whole one,
+    /// and a new process (a CLI run, a worker start) then costs one read.
     async fn refresh_under_lease(&self, need: Need<'_>) -> Result<Secret> {
         let inner = &self.inner;
+        if inner.unsaved.lock().expect("unsaved poisoned").is_none() {
+            if let Some(record) = inner.store.load().await? {
+                if self.usable_stored_token(&record, need) {
+                    return self.adopt(record);
+                }
+            }
+        }
         let _lease = inner.store.lock(inner.options.lock_wait).await?;
         self.save_unsaved().await?;
         let record = inner.store.load().await?.ok_or_else(|| {
@@ -322,20 +332,25 @@ impl TokenManager {
             )
         })?;
         // Another process may have refreshed while we waited for the lease.
-        if let Some((token, fresh_until)) = record.access_token_fresh_until(self.leeway_secs()) {
-            let usable = unix_now() < fresh_until
-                && match need {
-                    Need::Fresh => true,
-                    Need::Replace(rejected) => token != rejected,
-                    Need::Forced => false,
-                };
-            if usable {
-                tracing::debug!("adopting the access token another process stored");
-                return self.adopt(record);
-            }
+        if self.usable_stored_token(&record, need) {
+            tracing::debug!("adopting the access token another process stored");
+            return self.adopt(record);
         }
         let record = self.refresh_with_retries(record).await?;
         self.adopt(record)
+    }
+
+    /// Whether `record` holds an access token that answers `need`.
+    fn usable_stored_token(&self, record: &TokenRecord, need: Need<'_>) -> bool {
+        let Some((token, fresh_until)) = record.access_token_fresh_until(self.leeway_secs()) else {
+            return false;
+        };
+        unix_now() < fresh_until
+            && match need {
+                Need::Fresh => true,
+                Need::Replace(rejected) => token != rejected,
+                Need::Forced => false,
+            }
     }
 
     /// Saves a record whose earlier save failed, before anything else.

@@ -327,9 +327,21 @@ async fn short_lived_tokens_are_used_despite_a_long_leeway() {
 async fn a_failed_exchange_is_not_shared_with_later_refreshes() {
     let setup = Setup::new().await;
     let c = setup.fake.config();
-    write_credentials(&setup.credentials_path(), &c.client_id, &c.client_secret, &c.company_uuid, "wrong-request-token");
+    write_credentials(
+        &setup.credentials_path(),
+        &c.client_id,
+        &c.client_secret,
+        &c.company_uuid,
+        "wrong-request-token",
+    );
     let manager = setup.manager();
-    assert_eq!(manager.exchange_request_token().await.unwrap_err().kind(), ErrorKind::Auth);
+    assert_eq!(
+        manager.exchange_request_token().await.unwrap_err().kind(),
+        ErrorKind::Auth
+    );
     // Right after: the refresh path answers for itself (nothing stored yet).
-    assert_eq!(manager.access_token().await.unwrap_err().kind(), ErrorKind::NotInitialized);
+    assert_eq!(
+        manager.access_token().await.unwrap_err().kind(),
+        ErrorKind::NotInitialized
+    );
 }

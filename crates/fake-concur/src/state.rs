@@ -177,7 +177,11 @@ fn append_to_secrets_log(secret: &str) {
     let Some(path) = std::env::var_os(SECRETS_LOG_ENV) else {
         return;
     };
-    if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+    if let Ok(mut file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
         let _ = writeln!(file, "{secret}");
     }
 }

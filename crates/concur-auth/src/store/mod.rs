@@ -53,6 +53,21 @@ fn open_redis(_url: &str) -> Result<Arc<dyn TokenStore>> {
     ))
 }
 
+#[cfg(feature = "redis")]
+pub mod redis;
+#[cfg(feature = "redis")]
+pub use self::redis::{RedisOptions, RedisStore};
+
+/// A [`RedisStore`] with options from `CONCUR_REDIS_PREFIX`,
+/// `CONCUR_REDIS_LEASE_MS` and `CONCUR_REDIS_TIMEOUT_MS` (see [`self::redis::env`]).
+#[cfg(feature = "redis")]
+fn open_redis(url: &str) -> Result<Arc<dyn TokenStore>> {
+    Ok(Arc::new(RedisStore::with_options(
+        url,
+        RedisOptions::from_env()?,
+    )?))
+}
+
 /// An exclusive hold on a store. Dropping it releases the hold.
 pub trait StoreLease: Send + Sync + Debug {}
 

@@ -1,0 +1,1010 @@
+//! `RedisStore` against a real redis-server, and managers sharing it.
+//!
+//! Every test starts (and owns) its own redis-server on a free loopback port,
+//! from the binary named by `CONCUR_TEST_REDIS_SERVER` (scripts/test-redis.sh
+//! installs Debian's redis-server and sets it). Without that variable the tests
+//! fail: a fleet store that was never tested must not look green.
+//!
+//! The fleet test runs this same test binary as worker processes (the ignored
+//! `fleet_worker` test, selected with `--exact --ignored`).
+
+#![cfg(feature = "redis")]
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use concur_auth::store::{self, RedisOptions, RedisStore};
+use concur_auth::{
+    Credentials, Error, ErrorKind, ManagerOptions, RetryPolicy, Secret, TokenManager, TokenRecord,
+    TokenStore,
+};
+use fake_concur::{FakeConcur, FakeConfig};
+
+const SERVER_ENV: &str = "CONCUR_TEST_REDIS_SERVER";
+
+// ---------------------------------------------------------------------------
+// A redis-server child owned by one test.
+
+struct RedisServer {
+    binary: PathBuf,
+    port: u16,
+    dir: tempfile::TempDir,
+    persistent: bool,
+    extra: Vec<String>,
+    child: Option<Child>,
+}
+
+impl RedisServer {
+    /// No persistence: the token record lives as long as the process.
+    fn start() -> RedisServer {
+        Self::launch(false, &[])
+    }
+
+    /// Append-only file fsynced at every write: a restart keeps the record.
+    fn start_persistent() -> RedisServer {
+        Self::launch(true, &[])
+    }
+
+    fn start_with(extra: &[&str]) -> RedisServer {
+        Self::launch(false, extra)
+    }
+
+    fn launch(persistent: bool, extra: &[&str]) -> RedisServer {
+        let binary = match std::env::var_os(SERVER_ENV) {
+            Some(path) if !path.is_empty() => PathBuf::from(path),
+            _ => panic!(
+                "{SERVER_ENV} is not set. These tests start their own redis-server: run scripts/test-redis.sh, \
+                 or `apt-get install redis-server` and set {SERVER_ENV}=/usr/bin/redis-server"
+            ),
+        };
+        let mut server = RedisServer {
+            binary,
+            port: 0,
+            dir: tempfile::tempdir().unwrap(),
+            persistent,
+            extra: extra.iter().map(|s| s.to_string()).collect(),
+            child: None,
+        };
+        for _attempt in 0..5 {
+            server.port = free_port();
+            if server.spawn_and_wait() {
+                return server;
+            }
+        }
+        panic!(
+            "redis-server ({}) did not start; see {}",
+            server.binary.display(),
+            server.log()
+        );
+    }
+
+    fn log(&self) -> String {
+        self.dir.path().join("redis.log").display().to_string()
+    }
+
+    /// Starts the process on `self.port`; false if it exited (port taken).
+    fn spawn_and_wait(&mut self) -> bool {
+        let port = self.port.to_string();
+        let dir = self.dir.path().display().to_string();
+        let log = self.log();
+        let mut args = vec![
+            "--port",
+            &port,
+            "--bind",
+            "127.0.0.1",
+            "--daemonize",
+            "no",
+            "--save",
+            "",
+            "--dir",
+            &dir,
+            "--logfile",
+            &log,
+        ];
+        if self.persistent {
+            args.extend(["--appendonly", "yes", "--appendfsync", "always"]);
+        } else {
+            args.extend(["--appendonly", "no"]);
+        }
+        args.extend(self.extra.iter().map(String::as_str));
+        let child = Command::new(&self.binary)
+            .args(&args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|err| panic!("could not run {}: {err}", self.binary.display()));
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.as_mut().unwrap().try_wait() {
+                self.child = None;
+                return false;
+            }
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.kill();
+        false
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// SIGKILL, as a crash or an OOM kill would.
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts again on the same port (and, when persistent, the same data).
+    fn restart(&mut self) {
+        self.kill();
+        for _attempt in 0..20 {
+            if self.spawn_and_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!(
+            "redis-server did not restart on port {}; see {}",
+            self.port,
+            self.log()
+        );
+    }
+
+    /// A plain connection for looking behind the store's back.
+    fn raw(&self) -> redis::Connection {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            match redis::Client::open(self.url()).unwrap().get_connection() {
+                Ok(conn) => return conn,
+                Err(_) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
+                Err(err) => panic!("no connection to the test redis-server: {err}"),
+            }
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<String> {
+        redis::cmd("GET").arg(key).query(&mut self.raw()).unwrap()
+    }
+
+    fn keys(&self) -> Vec<String> {
+        let mut conn = self.raw();
+        let mut cursor = 0u64;
+        let mut keys = Vec::new();
+        loop {
+            let (next, batch): (u64, Vec<String>) = redis::cmd("SCAN")
+                .arg(cursor)
+                .arg("COUNT")
+                .arg(1000)
+                .query(&mut conn)
+                .unwrap();
+            keys.extend(batch);
+            if next == 0 {
+                return keys;
+            }
+            cursor = next;
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+// ---------------------------------------------------------------------------
+// Helpers.
+
+fn store_with(server: &RedisServer, lease: Duration) -> RedisStore {
+    RedisStore::with_options(
+        &server.url(),
+        RedisOptions {
+            lease,
+            timeout: Duration::from_secs(2),
+            ..RedisOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn record(refresh: &str) -> TokenRecord {
+    TokenRecord {
+        refresh_token: Secret::new(refresh),
+        refresh_token_expires_at: Some(now() + 86_400),
+        geolocation: Some("https://us2.api.concursolutions.com".into()),
+        ..Default::default()
+    }
+}
+
+/// A refresh token the fake knows, with a stale access token, as an earlier run
+/// would leave it.
+fn seeded_record(fake: &FakeConcur) -> TokenRecord {
+    let issued = fake.issue_refresh_token();
+    TokenRecord {
+        access_token: Some(Secret::new(issued.access_token)),
+        access_token_expires_at: Some(now() - 10),
+        expires_in: Some(issued.expires_in as i64),
+        refresh_token: Secret::new(issued.refresh_token),
+        refresh_token_expires_at: Some(issued.refresh_expires_in as i64),
+        geolocation: Some(issued.geolocation),
+        company_uuid: Some(fake.config().company_uuid),
+        token_type: Some("Bearer".into()),
+        ..Default::default()
+    }
+}
+
+fn credentials() -> Credentials {
+    let config = FakeConfig::default();
+    Credentials::new(config.client_id, config.client_secret)
+        .unwrap()
+        .with_company(config.company_uuid, config.request_token)
+}
+
+fn options(base_url: &str) -> ManagerOptions {
+    ManagerOptions {
+        base_url: base_url.to_owned(),
+        lock_wait: Duration::from_secs(20),
+        retry: RetryPolicy {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(20),
+            max_backoff: Duration::from_secs(1),
+            max_elapsed: Duration::from_secs(5),
+        },
+        ..ManagerOptions::default()
+    }
+}
+
+fn manager_on(store: RedisStore, base_url: &str) -> TokenManager {
+    TokenManager::new(credentials(), Arc::new(store), options(base_url)).unwrap()
+}
+
+fn assert_no_secret(text: &str, secrets: &[String]) {
+    for secret in secrets {
+        assert!(
+            !text.contains(secret.as_str()),
+            "a secret leaked into: {text}"
+        );
+    }
+}
+
+/// No key name holds a secret, and nothing but the record holds one.
+fn assert_keys_hold_no_secret(server: &RedisServer, secrets: &[String]) {
+    let keys = server.keys();
+    for key in &keys {
+        assert_no_secret(key, secrets);
+        assert!(key.starts_with("concur-auth:"), "unexpected key {key}");
+        if key != "concur-auth:token" {
+            if let Some(value) = server.get(key) {
+                assert_no_secret(&value, secrets);
+            }
+        }
+    }
+}
+
+async fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The store contract.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn load_save_compare_and_swap_and_clear() {
+    let server = RedisServer::start();
+    let store = RedisStore::open(&server.url()).unwrap();
+    assert_eq!(store.load().await.unwrap(), None);
+
+    assert_eq!(store.save(&record("r1"), None).await.unwrap(), 1);
+    let raw = server.get("concur-auth:token").unwrap();
+    let again = TokenRecord::from_json(raw.as_bytes()).unwrap();
+    assert_eq!((again.refresh_token.expose(), again.revision), ("r1", 1));
+
+    // Expected "absent" while something is stored: refused, nothing changes.
+    let err = store.save(&record("r-other"), None).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Store);
+    assert!(err.message().contains("changed underneath"), "{err}");
+    assert!(err.message().contains("Some(1)"), "{err}");
+
+    assert_eq!(store.save(&record("r2"), Some(1)).await.unwrap(), 2);
+    let err = store.save(&record("r3"), Some(1)).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Store);
+    assert!(err.message().contains("changed underneath"), "{err}");
+    let loaded = store.load().await.unwrap().unwrap();
+    assert_eq!((loaded.refresh_token.expose(), loaded.revision), ("r2", 2));
+
+    // A second store instance (another process) sees the same record.
+    let other = RedisStore::open(&server.url()).unwrap();
+    assert_eq!(other.load().await.unwrap().unwrap(), loaded);
+
+    store.clear().await.unwrap();
+    assert_eq!(store.load().await.unwrap(), None);
+    store.clear().await.unwrap();
+    let err = store.save(&record("r4"), Some(2)).await.unwrap_err();
+    assert!(err.message().contains("changed underneath"), "{err}");
+    assert_eq!(store.save(&record("r4"), None).await.unwrap(), 1);
+    assert!(store.describe().starts_with(&format!(
+        "redis 127.0.0.1:{} (db 0) key concur-auth:token",
+        server.port
+    )));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tutorial_record_without_revision_counts_as_revision_zero() {
+    let server = RedisServer::start();
+    let store = RedisStore::open(&server.url()).unwrap();
+    let tutorial = r#"{"access_token":"a","expires_in":"3600","refresh_token":"ref-1",
+        "refresh_expires_in":1790000000,"geolocation":"https://us.api.concursolutions.com"}"#;
+    let _: () = redis::cmd("SET")
+        .arg("concur-auth:token")
+        .arg(tutorial)
+        .query(&mut server.raw())
+        .unwrap();
+    let loaded = store.load().await.unwrap().unwrap();
+    assert_eq!(loaded.revision, 0);
+    assert_eq!(store.save(&loaded, Some(0)).await.unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lease_excludes_a_second_holder_until_released() {
+    let server = RedisServer::start();
+    let (a, b) = (
+        store_with(&server, Duration::from_secs(5)),
+        store_with(&server, Duration::from_secs(5)),
+    );
+    let held = a.lock(Duration::from_secs(1)).await.unwrap();
+    let holder = a.lease_holder().await.unwrap().unwrap();
+    assert!(
+        holder.contains(&format!("/{}/", std::process::id())),
+        "{holder}"
+    );
+
+    let started = Instant::now();
+    let err = b.lock(Duration::from_millis(200)).await.unwrap_err();
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    assert_eq!(err.kind(), ErrorKind::Store);
+    assert!(err.message().contains("concur-auth:lock"), "{err}");
+    assert!(err.message().contains(&holder), "names the holder: {err}");
+
+    // Released on drop (asynchronously): the waiter gets it at once.
+    let waiter = tokio::spawn(async move {
+        let started = Instant::now();
+        let lease = b.lock(Duration::from_secs(3)).await;
+        (lease, started.elapsed())
+    });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    drop(held);
+    let (lease, waited) = waiter.await.unwrap();
+    let lease = lease.unwrap();
+    assert!(waited < Duration::from_secs(1), "waited {waited:?}");
+    drop(lease);
+    wait_for("the lease to be released", Duration::from_secs(2), || {
+        server.get("concur-auth:lock").is_none()
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_holders_lease_expires_by_itself() {
+    let server = RedisServer::start();
+    let store = store_with(&server, Duration::from_secs(5));
+    // A holder that died without releasing: only its expiry remains.
+    let _: () = redis::cmd("SET")
+        .arg("concur-auth:lock")
+        .arg("dead-host/4242/0123")
+        .arg("PX")
+        .arg(700)
+        .query(&mut server.raw())
+        .unwrap();
+    let err = store.lock(Duration::from_millis(100)).await.unwrap_err();
+    assert!(err.message().contains("dead-host/4242/0123"), "{err}");
+    let started = Instant::now();
+    let _lease = store.lock(Duration::from_secs(5)).await.unwrap();
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(300) && waited < Duration::from_secs(3),
+        "waited {waited:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_owner_releases_or_renews_the_lease() {
+    let server = RedisServer::start();
+    let store = store_with(&server, Duration::from_millis(300));
+    let held = store.lock(Duration::from_secs(1)).await.unwrap();
+    // Our lease ran out and someone else took it (simulated by overwriting it).
+    let _: () = redis::cmd("SET")
+        .arg("concur-auth:lock")
+        .arg("other-host/1/feed")
+        .arg("PX")
+        .arg(5000)
+        .query(&mut server.raw())
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(250)).await; // a renewal tick passes
+    drop(held);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        server.get("concur-auth:lock").as_deref(),
+        Some("other-host/1/feed"),
+        "the other holder's lease was deleted"
+    );
+    let ttl: i64 = redis::cmd("PTTL")
+        .arg("concur-auth:lock")
+        .query(&mut server.raw())
+        .unwrap();
+    assert!(
+        ttl > 3000 && ttl <= 5000,
+        "the other holder's lease was renewed: {ttl}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renewal_keeps_a_slow_holders_lease() {
+    let server = RedisServer::start();
+    let slow = store_with(&server, Duration::from_millis(300));
+    let other = store_with(&server, Duration::from_millis(300));
+    let held = slow.lock(Duration::from_secs(1)).await.unwrap();
+    let owner = slow.lease_holder().await.unwrap().unwrap();
+    // Four lease times later, the slow holder still holds it.
+    for _ in 0..4 {
+        assert!(other.lock(Duration::from_millis(250)).await.is_err());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(slow.lease_holder().await.unwrap(), Some(owner));
+    drop(held);
+    let _lease = other.lock(Duration::from_secs(1)).await.unwrap();
+}
+
+#[test]
+fn the_lease_is_released_when_the_runtime_ends_first() {
+    // A command-line tool: a current-thread runtime that ends right after the
+    // last call, before a spawned release could run.
+    let server = RedisServer::start();
+    let store = store_with(&server, Duration::from_secs(30));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let lease = store.lock(Duration::from_secs(1)).await.unwrap();
+        assert!(server.get("concur-auth:lock").is_some());
+        drop(lease);
+    });
+    drop(runtime);
+    assert_eq!(server.get("concur-auth:lock"), None, "released at shutdown");
+
+    // A guard dropped outside any runtime is released on the shared one.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let lease = runtime
+        .block_on(store.lock(Duration::from_secs(1)))
+        .unwrap();
+    drop(runtime);
+    drop(lease);
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while server.get("concur-auth:lock").is_some() {
+        assert!(Instant::now() < deadline, "lease not released");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_store_outlives_the_runtime_that_connected_it() {
+    // Bindings may call from several runtimes over a handle's life; a
+    // connection whose driving runtime ended is replaced without an error.
+    let server = RedisServer::start();
+    let store = store_with(&server, Duration::from_secs(30));
+    let first = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    first.block_on(store.save(&record("r1"), None)).unwrap();
+    drop(first);
+    let second = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let loaded = second.block_on(store.load()).unwrap().unwrap();
+    assert_eq!(loaded.refresh_token.expose(), "r1");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_record_is_moved_aside_not_overwritten() {
+    let server = RedisServer::start();
+    let store = RedisStore::open(&server.url()).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("concur-auth:token")
+        .arg("{\"refresh_token\": \"abc-secret")
+        .query(&mut server.raw())
+        .unwrap();
+    let err = store.load().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::CorruptStore);
+    assert!(!err.to_string().contains("abc-secret"), "{err}");
+    assert!(
+        err.message().contains("concur-auth:token.corrupt-"),
+        "{err}"
+    );
+    assert_eq!(server.get("concur-auth:token"), None);
+    let aside: Vec<_> = server
+        .keys()
+        .into_iter()
+        .filter(|k| k.starts_with("concur-auth:token.corrupt-"))
+        .collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert_eq!(
+        server.get(&aside[0]).unwrap(),
+        "{\"refresh_token\": \"abc-secret"
+    );
+    // A fresh exchange may now save over the empty slot.
+    assert_eq!(store.save(&record("r1"), None).await.unwrap(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_foreign_value_under_the_key_is_a_clear_store_error() {
+    let server = RedisServer::start();
+    let store = RedisStore::open(&server.url()).unwrap();
+    let _: () = redis::cmd("HSET")
+        .arg("concur-auth:token")
+        .arg("field")
+        .arg("value")
+        .query(&mut server.raw())
+        .unwrap();
+    for err in [
+        store.load().await.unwrap_err(),
+        store.save(&record("r1"), None).await.unwrap_err(),
+    ] {
+        assert_eq!(err.kind(), ErrorKind::Store);
+        assert!(err.message().contains("another key prefix"), "{err}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Errors: clear, and never the password.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_redis_is_a_store_error_naming_the_server_not_the_password() {
+    let store = store::open("redis://:sekret@127.0.0.1:1/0").unwrap();
+    assert!(!format!("{store:?} {}", store.describe()).contains("sekret"));
+    let mut errors: Vec<Error> = vec![
+        store.load().await.unwrap_err(),
+        store.save(&record("r1"), None).await.unwrap_err(),
+        store.clear().await.unwrap_err(),
+    ];
+    errors.push(store.lock(Duration::from_secs(1)).await.unwrap_err());
+    let manager = TokenManager::with_store_location(
+        credentials(),
+        "redis://:sekret@127.0.0.1:1/0",
+        options("http://127.0.0.1:1"),
+    )
+    .unwrap();
+    errors.push(manager.access_token().await.unwrap_err());
+    errors.push(manager.status().await.unwrap_err());
+    for err in errors {
+        assert_eq!(err.kind(), ErrorKind::Store, "{err}");
+        let text = format!("{err} {err:?}");
+        assert!(!text.contains("sekret"), "{text}");
+        assert!(text.contains("127.0.0.1:1 (db 0)"), "{text}");
+        assert!(
+            text.contains("is redis-server running at 127.0.0.1:1"),
+            "{text}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_is_named_not_shown() {
+    let server = RedisServer::start_with(&["--requirepass", "the-right-one-Qz"]);
+    let wrong = format!("redis://:sekret-wrong@127.0.0.1:{}/0", server.port);
+    let err = store::open(&wrong).unwrap().load().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Store);
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("sekret-wrong"), "{text}");
+    assert!(text.contains("password in the Redis URL"), "{text}");
+    let right = format!("redis://:the-right-one-Qz@127.0.0.1:{}/0", server.port);
+    assert_eq!(store::open(&right).unwrap().load().await.unwrap(), None);
+}
+
+// ---------------------------------------------------------------------------
+// Managers on Redis.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manager_exchanges_refreshes_and_revokes_through_redis() {
+    let server = RedisServer::start();
+    let fake = FakeConcur::start(FakeConfig::default()).await.unwrap();
+    let manager =
+        TokenManager::with_store_location(credentials(), &server.url(), options(&fake.base_url()))
+            .unwrap();
+    let status = manager.exchange_request_token().await.unwrap();
+    assert!(status.initialized);
+    assert!(
+        status.store.starts_with("redis 127.0.0.1:"),
+        "{}",
+        status.store
+    );
+    let token = manager.access_token().await.unwrap();
+
+    // Another process (a new manager on its own connection) reuses it.
+    let other = manager_on(RedisStore::open(&server.url()).unwrap(), &fake.base_url());
+    assert_eq!(other.access_token().await.unwrap(), token);
+    assert_eq!(fake.counters().refresh_grants, 0);
+    let reply = other
+        .api_client()
+        .get("/profile/identity/v4/Users/")
+        .await
+        .unwrap();
+    assert_eq!(reply.status, 200);
+
+    let forced = other.force_refresh().await.unwrap();
+    assert_ne!(forced, token);
+    let stored =
+        TokenRecord::from_json(server.get("concur-auth:token").unwrap().as_bytes()).unwrap();
+    assert_eq!(stored.access_token.as_ref(), Some(&forced));
+    assert_eq!(stored.revision, 2);
+    assert_keys_hold_no_secret(&server, &fake.known_secrets());
+
+    other.revoke().await.unwrap();
+    assert_eq!(server.get("concur-auth:token"), None);
+    fake.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_valid_access_token_is_served_from_memory_while_redis_is_down() {
+    let mut server = RedisServer::start();
+    let fake = FakeConcur::start(FakeConfig::default()).await.unwrap();
+    let store = RedisStore::open(&server.url()).unwrap();
+    store.save(&seeded_record(&fake), None).await.unwrap();
+    let manager = manager_on(store, &fake.base_url());
+    let token = manager.access_token().await.unwrap();
+    let requests = fake.counters().token_requests;
+
+    server.kill();
+    for _ in 0..20 {
+        assert_eq!(manager.access_token().await.unwrap(), token);
+    }
+    assert_eq!(manager.cached_access_token(), Some(token.clone()));
+    let reply = manager
+        .api_client()
+        .get("/profile/identity/v4/Users/")
+        .await
+        .unwrap();
+    assert_eq!(reply.status, 200);
+
+    // Only what needs the store fails, clearly.
+    let err = manager.force_refresh().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Store);
+    assert!(
+        err.message().contains(&format!(
+            "is redis-server running at 127.0.0.1:{}",
+            server.port
+        )),
+        "{err}"
+    );
+    assert_no_secret(&format!("{err} {err:?}"), &fake.known_secrets());
+    assert_eq!(
+        fake.counters().token_requests,
+        requests,
+        "no refresh without the lease"
+    );
+    assert_eq!(manager.access_token().await.unwrap(), token);
+    fake.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn managers_recover_when_redis_restarts() {
+    let mut server = RedisServer::start_persistent();
+    let fake = FakeConcur::start(FakeConfig {
+        access_token_ttl_secs: 2,
+        rotate_refresh_tokens: true,
+        ..FakeConfig::default()
+    })
+    .await
+    .unwrap();
+    RedisStore::open(&server.url())
+        .unwrap()
+        .save(&seeded_record(&fake), None)
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let run_for = Duration::from_secs(8);
+    let workers: Vec<_> = (0..4)
+        .map(|_| {
+            let manager = manager_on(RedisStore::open(&server.url()).unwrap(), &fake.base_url());
+            tokio::spawn(async move {
+                let mut outcomes = Vec::new();
+                while started.elapsed() < run_for {
+                    let result = manager.access_token().await;
+                    outcomes.push((started.elapsed(), result.map(drop)));
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                outcomes
+            })
+        })
+        .collect();
+
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let killed_at = started.elapsed();
+    server.kill();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    tokio::task::block_in_place(|| server.restart());
+    let restarted_at = started.elapsed();
+
+    let secrets = fake.known_secrets();
+    let grace = restarted_at + Duration::from_secs(3);
+    let mut failed_during_outage = 0;
+    for worker in workers {
+        let outcomes = worker.await.unwrap();
+        let last_ok = outcomes
+            .iter()
+            .rev()
+            .find(|(_, r)| r.is_ok())
+            .map(|(at, _)| *at);
+        assert!(
+            last_ok.is_some_and(|at| at > grace),
+            "a manager never recovered after the restart at {restarted_at:?}"
+        );
+        for (at, result) in &outcomes {
+            let Err(err) = result else { continue };
+            assert_no_secret(&format!("{err} {err:?}"), &secrets);
+            assert!(
+                *at >= killed_at && *at <= grace,
+                "error outside the outage ({killed_at:?}..{grace:?}) at {at:?}: {err}"
+            );
+            failed_during_outage += 1;
+        }
+    }
+    // The access token lives 2 s (fresh for 1 s): stale caches met the outage.
+    assert!(
+        failed_during_outage > 0,
+        "the outage went unnoticed: was Redis really down?"
+    );
+    let after = fake.counters();
+    assert!(after.refresh_grants >= 4, "{after:?}");
+    assert_keys_hold_no_secret(&server, &secrets);
+    fake.shutdown().await;
+}
+
+// ---------------------------------------------------------------------------
+// A fleet: 16 managers in 4 processes, rotation on, 2-second access tokens.
+
+const WORKER_ENV: &str = "CONCUR_TEST_FLEET_WORKER";
+
+#[derive(Debug, Default)]
+struct WorkerReport {
+    calls: u64,
+    api_calls: u64,
+    errors: Vec<String>,
+    first_ms: u64,
+    last_ms: u64,
+    tokens: BTreeSet<String>,
+}
+
+fn unix_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixteen_managers_in_four_processes_refresh_once_per_window() {
+    let server = RedisServer::start();
+    let fake = FakeConcur::start(FakeConfig {
+        access_token_ttl_secs: 2,
+        rotate_refresh_tokens: true,
+        ..FakeConfig::default()
+    })
+    .await
+    .unwrap();
+    RedisStore::open(&server.url())
+        .unwrap()
+        .save(&seeded_record(&fake), None)
+        .await
+        .unwrap();
+    fake.reset_counters();
+
+    let exe = std::env::current_exe().unwrap();
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(&exe)
+                .args([
+                    "fleet_worker",
+                    "--exact",
+                    "--ignored",
+                    "--nocapture",
+                    "--test-threads",
+                    "1",
+                ])
+                .env(WORKER_ENV, "1")
+                .env("CONCUR_TEST_FLEET_REDIS", server.url())
+                .env("CONCUR_TEST_FLEET_BASE_URL", fake.base_url())
+                .env("CONCUR_TEST_FLEET_SECS", "10")
+                .env("CONCUR_TEST_FLEET_MANAGERS", "4")
+                .env_remove("RUST_LOG")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut reports = Vec::new();
+    for child in children {
+        let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+            .await
+            .unwrap()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(
+            output.status.success(),
+            "worker failed:\n{stdout}\n{stderr}"
+        );
+        let line = stdout
+            .lines()
+            .find_map(|l| l.split_once("FLEET-RESULT ").map(|(_, json)| json))
+            .unwrap_or_else(|| panic!("no result from the worker:\n{stdout}\n{stderr}"));
+        let report: serde_json::Value = serde_json::from_str(line).unwrap();
+        reports.push(report);
+        assert_no_secret(&(stdout + &stderr), &fake.known_secrets());
+    }
+
+    let counters = fake.counters();
+    let first = reports
+        .iter()
+        .map(|r| r["first_ms"].as_u64().unwrap())
+        .min()
+        .unwrap();
+    let last = reports
+        .iter()
+        .map(|r| r["last_ms"].as_u64().unwrap())
+        .max()
+        .unwrap();
+    // A 2 s token is fresh for 1 s (the leeway is capped at half its life), and
+    // freshness is counted in whole seconds: one refresh per wall-clock second.
+    let windows = last / 1000 - first / 1000 + 1;
+    let mut managers = 0;
+    for report in &reports {
+        for manager in report["managers"].as_array().unwrap() {
+            managers += 1;
+            assert_eq!(manager["errors"].as_array().unwrap().len(), 0, "{manager}");
+            assert!(manager["calls"].as_u64().unwrap() > 50, "{manager}");
+            assert!(manager["api_calls"].as_u64().unwrap() > 5, "{manager}");
+        }
+    }
+    assert_eq!(managers, 16);
+    eprintln!(
+        "16 managers in 4 processes: {} refreshes in {windows} one-second windows, {} API calls",
+        counters.refresh_grants, counters.user_requests
+    );
+    assert!(
+        counters.refresh_grants + 1 >= windows && counters.refresh_grants <= windows + 1,
+        "{} refreshes in {windows} one-second windows: {counters:?}",
+        counters.refresh_grants
+    );
+    assert_eq!(counters.password_grants, 0);
+    assert!(counters.user_requests >= 16 * 5);
+    assert_eq!(
+        server.get("concur-auth:lock"),
+        None,
+        "a worker left its lease behind"
+    );
+    assert_keys_hold_no_secret(&server, &fake.known_secrets());
+    fake.shutdown().await;
+}
+
+/// The worker process of the fleet test (run by it; does nothing otherwise).
+#[test]
+#[ignore = "a worker process of sixteen_managers_in_four_processes_refresh_once_per_window"]
+fn fleet_worker() {
+    if std::env::var_os(WORKER_ENV).is_none() {
+        return;
+    }
+    let var = |name: &str| std::env::var(name).unwrap();
+    let url = var("CONCUR_TEST_FLEET_REDIS");
+    let base_url = var("CONCUR_TEST_FLEET_BASE_URL");
+    let run_for = Duration::from_secs(var("CONCUR_TEST_FLEET_SECS").parse().unwrap());
+    let count: usize = var("CONCUR_TEST_FLEET_MANAGERS").parse().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let reports = runtime.block_on(async {
+        let tasks: Vec<_> = (0..count)
+            .map(|_| {
+                let manager = manager_on(RedisStore::open(&url).unwrap(), &base_url);
+                tokio::spawn(async move {
+                    let mut report = WorkerReport {
+                        first_ms: unix_ms(),
+                        ..WorkerReport::default()
+                    };
+                    let started = Instant::now();
+                    while started.elapsed() < run_for {
+                        report.calls += 1;
+                        match manager.access_token().await {
+                            Ok(token) => {
+                                report.tokens.insert(token.expose().to_owned());
+                            }
+                            Err(err) => report.errors.push(format!("{}: {err}", err.code())),
+                        }
+                        if report.calls.is_multiple_of(10) {
+                            match manager
+                                .api_client()
+                                .get("/profile/identity/v4/Users/")
+                                .await
+                            {
+                                Ok(reply) if reply.status == 200 => report.api_calls += 1,
+                                Ok(reply) => {
+                                    report.errors.push(format!("API answered {}", reply.status))
+                                }
+                                Err(err) => report.errors.push(format!("{}: {err}", err.code())),
+                            }
+                        }
+                        report.last_ms = unix_ms();
+                        tokio::time::sleep(Duration::from_millis(10 + fastrand::u64(0..20))).await;
+                    }
+                    report
+                })
+            })
+            .collect();
+        let mut reports = Vec::new();
+        for task in tasks {
+            reports.push(task.await.unwrap());
+        }
+        reports
+    });
+    drop(runtime);
+    let managers: Vec<_> = reports
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "calls": r.calls, "api_calls": r.api_calls, "errors": r.errors,
+                "distinct_tokens": r.tokens.len(),
+            })
+        })
+        .collect();
+    let summary = serde_json::json!({
+        "first_ms": reports.iter().map(|r| r.first_ms).min(),
+        "last_ms": reports.iter().map(|r| r.last_ms).max(),
+        "managers": managers,
+    });
+    println!("\nFLEET-RESULT {summary}");
+}
