@@ -47,6 +47,10 @@ export FAKE_CONCUR_BIN="${CARGO_TARGET_DIR:-$root/target}/$CARGO_BUILD_TARGET/de
 report=$(mktemp -d)
 trap 'rm -rf "$report"' EXIT
 
+# redis:// store locations are tested against a real redis-server.
+CONCUR_TEST_REDIS_SERVER=$(bash "$root/scripts/test-redis.sh" --install-only)
+export CONCUR_TEST_REDIS_SERVER
+
 echo "--- pytest"
 started=$SECONDS
 pytest_status=0
