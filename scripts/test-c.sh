@@ -145,6 +145,34 @@ for kind in shared static; do
     fail "example ($kind library) prints no secret"
   fi
 done
+
+# ---- the same example with a redis:// store location ---------------------------
+# token_path takes any store location: a fleet shares one Concur app through Redis.
+redis_server=$(bash "$root/scripts/test-redis.sh" --install-only)
+redis_port=$(( 20000 + RANDOM % 20000 ))
+"$redis_server" --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no >/dev/null 2>&1 &
+redis_pid=$!
+for _ in $(seq 100); do (exec 8<>"/dev/tcp/127.0.0.1/$redis_port") 2>/dev/null && break; sleep 0.05; done
+# A fresh request token (the first one was used by the exchange above).
+port=${fake_url##*:}
+exec 7<>"/dev/tcp/127.0.0.1/$port"
+printf 'POST /_admin/request-token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n' >&7
+new_token=$(sed '1,/^\r$/d' <&7 | sed -E 's/.*"request_token":"([^"]+)".*/\1/')
+exec 7<&-
+sed "s/fake-request-token-Zk42/$new_token/" "$example_dir/credentials.json" >"$example_dir/redis-credentials.json"
+chmod 600 "$example_dir/redis-credentials.json"
+out="$work/example_redis.out"
+if LD_LIBRARY_PATH="$libdir" CONCUR_BASE_URL="$fake_url" "$work/status_and_profile_shared" \
+    "$example_dir/redis-credentials.json" "redis://127.0.0.1:$redis_port/0" >"$out" 2>&1 &&
+  grep -q "HTTP 200" "$out" && grep -q "redis 127.0.0.1:$redis_port" "$out"; then
+  pass "example with a redis:// store location exchanges, stores in Redis and calls Profile v4"
+else
+  cat "$out" >&2 || true
+  fail "example with a redis:// store location exchanges, stores in Redis and calls Profile v4"
+fi
+kill "$redis_pid" 2>/dev/null || true
+wait "$redis_pid" 2>/dev/null || true
+
 kill "$fake_pid" 2>/dev/null || true
 wait "$fake_pid" 2>/dev/null || true
 fake_pid=""
