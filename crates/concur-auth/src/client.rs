@@ -62,10 +62,10 @@ impl ApiResponse {
         (200..300).contains(&self.status)
     }
 
-    /// `Ok(self)` for 2xx, otherwise an error of kind `Api` naming `what`.
-    pub fn error_for_status(self, what: &str) -> Result<Self> {
+    /// `Ok(())` for 2xx, otherwise an error of kind `Api` naming `what`.
+    pub fn error_for_status(&self, what: &str) -> Result<()> {
         if self.is_success() {
-            return Ok(self);
+            return Ok(());
         }
         let hint = match self.status {
             401 => "; the access token was refused even after a refresh: check the app's scopes",

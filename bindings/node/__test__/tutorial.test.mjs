@@ -1,0 +1,167 @@
+// The drop-ins for SAP's three tutorial scripts, end to end in a temp folder
+// against fake-concur (CONCUR_BASE_URL), as a person would run them.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { FAKE, leaked, packageDir, startFake, tempDir } from './helpers.mjs';
+
+const TUTORIAL = path.join(packageDir, 'tutorial');
+let fake;
+before(async () => {
+  fake = await startFake();
+});
+after(async () => {
+  await fake.stop();
+});
+
+function run(script, cwd, env = {}) {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [path.join(TUTORIAL, script)],
+      { cwd, env: { ...process.env, CONCUR_BASE_URL: fake.url, ...env }, timeout: 60000 },
+      (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }),
+    );
+  });
+}
+
+function fillIn(file, values) {
+  const creds = JSON.parse(fs.readFileSync(file, 'utf8'));
+  fs.writeFileSync(file, JSON.stringify({ ...creds, ...values }, null, 2));
+}
+
+const mode = (file) => fs.statSync(file).mode & 0o777;
+
+async function assertNoSecrets(outputs, extra = []) {
+  const secrets = [...(await fake.secrets()), ...extra];
+  for (const out of outputs) {
+    assert.deepEqual(leaked(out.stdout + out.stderr, secrets), [], out.stdout + out.stderr);
+  }
+}
+
+test('GetRefreshToken.js → RefreshTokenManagement.js → CallingAPIs.js', async () => {
+  const tmp = tempDir();
+  const outputs = [];
+  try {
+    const creds = tmp.file('credentials.json');
+    const tokens = tmp.file('refreshTokenObjectFile.json');
+
+    // 1st run: writes the template and asks to fill it in.
+    let out = await run('GetRefreshToken.js', tmp.dir);
+    outputs.push(out);
+    assert.equal(out.code, 2, out.stderr);
+    assert.match(out.stdout, /Fill in the empty fields/);
+    assert.equal(mode(creds), 0o600);
+    assert.deepEqual(Object.keys(JSON.parse(fs.readFileSync(creds, 'utf8'))), [
+      'appID',
+      'clientSecret',
+      'grantType',
+      'companyUUID',
+      'companyRequestToken',
+      'credentialType',
+    ]);
+    assert.equal(fs.existsSync(tokens), false);
+
+    // Still empty: a clear configuration error, exit 1.
+    out = await run('GetRefreshToken.js', tmp.dir);
+    outputs.push(out);
+    assert.equal(out.code, 1);
+    assert.match(out.stderr, /\[config\].*appID/);
+
+    // 2nd run: exchanges and stores.
+    fillIn(creds, {
+      appID: FAKE.clientId,
+      clientSecret: FAKE.clientSecret,
+      companyUUID: FAKE.companyUuid,
+      companyRequestToken: FAKE.requestToken,
+    });
+    const before = await fake.counters();
+    out = await run('GetRefreshToken.js', tmp.dir);
+    outputs.push(out);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /clientSecret: +\[redacted\]/);
+    assert.match(out.stdout, /refresh token generated/);
+    assert.equal(mode(tokens), 0o600);
+    const stored = JSON.parse(fs.readFileSync(tokens, 'utf8'));
+    for (const field of ['refresh_token', 'refresh_expires_in', 'companyUUID', 'geolocation']) {
+      assert.ok(field in stored, field);
+    }
+    assert.equal((await fake.counters()).password_grants - before.password_grants, 1);
+
+    // Later runs reuse the stored refresh token (no second exchange).
+    out = await run('GetRefreshToken.js', tmp.dir);
+    outputs.push(out);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /already stored/);
+    out = await run('RefreshTokenManagement.js', tmp.dir);
+    outputs.push(out);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /Loaded a valid refresh token/);
+    out = await run('CallingAPIs.js', tmp.dir);
+    outputs.push(out);
+    assert.equal(out.code, 0, out.stderr);
+    const json = JSON.parse(out.stdout.slice(out.stdout.indexOf('HTTP 200:') + 'HTTP 200:'.length));
+    assert.ok(Array.isArray(json.Resources));
+    assert.equal((await fake.counters()).password_grants - before.password_grants, 1);
+    assert.equal(mode(tokens), 0o600);
+
+    const latest = JSON.parse(fs.readFileSync(tokens, 'utf8'));
+    await assertNoSecrets(outputs, [latest.refresh_token, latest.access_token, stored.access_token]);
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('RefreshTokenManagement.js and CallingAPIs.js bootstrap from a filled credentials.json', async () => {
+  for (const script of ['RefreshTokenManagement.js', 'CallingAPIs.js']) {
+    const tmp = tempDir();
+    try {
+      let out = await run(script, tmp.dir);
+      assert.equal(out.code, 2);
+      const { request_token: requestToken } = await fake.admin('POST', 'request-token');
+      fillIn(tmp.file('credentials.json'), {
+        appID: FAKE.clientId,
+        clientSecret: FAKE.clientSecret,
+        companyUUID: FAKE.companyUuid,
+        companyRequestToken: requestToken,
+      });
+      out = await run(script, tmp.dir);
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(out.stdout, /No stored refresh token found/);
+      assert.match(out.stdout, /Stored the new refresh token/);
+      assert.equal(mode(tmp.file('refreshTokenObjectFile.json')), 0o600);
+      await assertNoSecrets([out], [requestToken]);
+    } finally {
+      tmp.cleanup();
+    }
+  }
+});
+
+test('failures exit non-zero with the code and a hint, and no secret', async () => {
+  const tmp = tempDir();
+  try {
+    await run('CallingAPIs.js', tmp.dir);
+    fillIn(tmp.file('credentials.json'), {
+      appID: FAKE.clientId,
+      clientSecret: 'not-the-secret-4471',
+      companyUUID: FAKE.companyUuid,
+      companyRequestToken: 'some-request-token-9931',
+    });
+    const out = await run('CallingAPIs.js', tmp.dir);
+    assert.equal(out.code, 1);
+    assert.match(out.stderr, /Error \[auth\]/);
+    assert.match(out.stderr, /Concur code 19/);
+    await assertNoSecrets([out], ['not-the-secret-4471', 'some-request-token-9931']);
+    assert.equal(fs.existsSync(tmp.file('refreshTokenObjectFile.json')), false);
+
+    // The server is down: a network error, exit 1.
+    const down = await run('CallingAPIs.js', tmp.dir, { CONCUR_BASE_URL: 'http://127.0.0.1:9' });
+    assert.equal(down.code, 1);
+    assert.match(down.stderr, /Error \[network\]/);
+  } finally {
+    tmp.cleanup();
+  }
+});

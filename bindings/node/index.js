@@ -1,0 +1,358 @@
+// concur-auth for Node.js: the CommonJS entry (index.mjs re-exports it for ESM).
+//
+// Loads the native module (napi-rs over the Rust core) and adds what is
+// idiomatic in JavaScript and nothing the core decides:
+//   - errors: the native layer throws a structured error (errors.rs); it becomes
+//     the ConcurAuthError subclass of its stable `code`;
+//   - util.inspect / toJSON / toString that never show a secret;
+//   - concurFetch(manager, pathOrUrl, init) and manager.fetch(): the global
+//     fetch with the bearer header, retried once after a refresh on 401.
+'use strict';
+
+const path = require('node:path');
+const util = require('node:util');
+
+const BINARY = 'concur-auth.linux-x64-gnu.node';
+
+function loadNative() {
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new Error(
+      `concur-auth: no native module for ${process.platform}-${process.arch}; only x86_64-unknown-linux-gnu is built`,
+    );
+  }
+  try {
+    return require(path.join(__dirname, BINARY));
+  } catch (err) {
+    if (err && err.code === 'MODULE_NOT_FOUND') {
+      throw new Error(
+        `concur-auth: the native module ${BINARY} is not built; run \`npm install\` (or \`npm run build\`) in ${__dirname}`,
+      );
+    }
+    throw err;
+  }
+}
+
+const native = loadNative();
+
+// ---------------------------------------------------------------------------
+// Errors
+
+/** Every error this package throws; `code` is the core's stable code. */
+class ConcurAuthError extends Error {
+  constructor(message, details = {}) {
+    super(message);
+    this.name = new.target.name;
+    /** Stable code, the same in every language (`auth`, `refresh_token_expired`, …). */
+    this.code = details.code ?? new.target.code ?? 'unknown';
+    /** Concur's numeric error code, when the server sent one. */
+    this.concurCode = details.concurCode ?? null;
+    /** HTTP status of the failing reply, when there was one. */
+    this.httpStatus = details.httpStatus ?? null;
+    /** `concur-correlationid` of the failing reply: quote it to SAP support. */
+    this.correlationId = details.correlationId ?? null;
+  }
+}
+
+const ERROR_CLASSES = {};
+
+function defineError(name, code, doc) {
+  // A named class per kind, so stack traces and `instanceof` read naturally.
+  const cls = {
+    [name]: class extends ConcurAuthError {},
+  }[name];
+  Object.defineProperty(cls, 'code', { value: code, enumerable: true });
+  Object.defineProperty(cls, 'description', { value: doc });
+  ERROR_CLASSES[code] = cls;
+  return cls;
+}
+
+const ConfigurationError = defineError('ConfigurationError', 'config', 'missing or invalid configuration');
+const AuthenticationError = defineError('AuthenticationError', 'auth', 'Concur refused the client or company credentials');
+const RefreshTokenExpiredError = defineError(
+  'RefreshTokenExpiredError',
+  'refresh_token_expired',
+  'the refresh token is expired, revoked or unknown: generate a new company request token',
+);
+const NotInitializedError = defineError('NotInitializedError', 'not_initialized', 'no refresh token is stored yet');
+const NetworkError = defineError('NetworkError', 'network', 'the connection failed');
+const TimeoutError = defineError('TimeoutError', 'timeout', 'Concur did not answer in time');
+const ServerError = defineError('ServerError', 'server', 'Concur kept answering 5xx/429');
+const InvalidResponseError = defineError('InvalidResponseError', 'invalid_response', 'Concur answered an unexpected shape');
+const StoreError = defineError('StoreError', 'store', 'reading, writing or locking the token store failed');
+const CorruptStoreError = defineError('CorruptStoreError', 'corrupt_store', 'the token store is unreadable (moved aside)');
+const HostNotAllowedError = defineError('HostNotAllowedError', 'host_not_allowed', 'a URL is not HTTPS or not an allowed host');
+const ApiError = defineError('ApiError', 'api', 'a Concur API call answered an error status');
+
+const MARKER = 'concur-auth-error:';
+
+// Every code the core knows must have a class (checked once, at load).
+for (const code of native.errorCodes()) {
+  if (!ERROR_CLASSES[code]) {
+    throw new Error(`concur-auth: no error class for core error code ${code}; update index.js`);
+  }
+}
+
+/** The ConcurAuthError for a native error; other errors pass through. */
+function toConcurError(err) {
+  if (err instanceof ConcurAuthError) return err;
+  const message = err && typeof err.message === 'string' ? err.message : '';
+  if (!message.startsWith(MARKER)) return err;
+  let payload;
+  try {
+    payload = JSON.parse(message.slice(MARKER.length));
+  } catch {
+    return err;
+  }
+  const cls = ERROR_CLASSES[payload.code] || ConcurAuthError;
+  return new cls(payload.display || payload.message, payload);
+}
+
+function configError(message) {
+  return new ConfigurationError(message, { code: 'config' });
+}
+
+// ---------------------------------------------------------------------------
+// Wrapping the native classes: errors, argument checks, inspection
+
+function wrapSync(fn) {
+  return function wrapped(...args) {
+    try {
+      return fn.apply(this, args);
+    } catch (err) {
+      throw toConcurError(err);
+    }
+  };
+}
+
+function wrapAsync(fn) {
+  return function wrapped(...args) {
+    let promise;
+    try {
+      promise = fn.apply(this, args);
+    } catch (err) {
+      return Promise.reject(toConcurError(err));
+    }
+    return promise.then(undefined, (err) => {
+      throw toConcurError(err);
+    });
+  };
+}
+
+function patch(target, name, wrapper) {
+  const original = target[name];
+  if (typeof original !== 'function') throw new Error(`concur-auth: native ${name} is missing`);
+  Object.defineProperty(target, name, {
+    value: wrapper(original),
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+}
+
+const STRING_OPTIONS = ['clientId', 'clientSecret', 'companyUuid', 'requestToken', 'tokenFile', 'store', 'baseUrl', 'scope'];
+const NUMBER_OPTIONS = ['leewaySeconds', 'requestTimeoutMs'];
+
+// Checked here so that a wrongly typed value (maybe a secret) is never quoted
+// by the native argument conversion.
+function checkOptions(options, where, allowed) {
+  if (options === undefined || options === null) return;
+  if (typeof options !== 'object') throw configError(`${where}: options must be an object`);
+  for (const key of Object.keys(options)) {
+    const value = options[key];
+    if (value === undefined || value === null) continue;
+    if (allowed && !allowed.includes(key)) {
+      throw configError(`${where}: unknown option ${JSON.stringify(key)} (known: ${allowed.join(', ')})`);
+    }
+    if (STRING_OPTIONS.includes(key) && typeof value !== 'string') {
+      throw configError(`${where}: option ${key} must be a string`);
+    }
+    if (NUMBER_OPTIONS.includes(key) && (typeof value !== 'number' || !(value >= 0))) {
+      throw configError(`${where}: option ${key} must be a non-negative number`);
+    }
+    if (key === 'allowedHosts' && !(Array.isArray(value) && value.every((h) => typeof h === 'string'))) {
+      throw configError(`${where}: option allowedHosts must be an array of host names`);
+    }
+  }
+}
+
+function checkString(value, name, where) {
+  if (value !== undefined && value !== null && typeof value !== 'string') {
+    throw configError(`${where}: ${name} must be a string`);
+  }
+}
+
+const MANAGER_OPTIONS = ['baseUrl', 'allowedHosts', 'leewaySeconds', 'scope', 'requestTimeoutMs'];
+const FROM_FILES_OPTIONS = [...MANAGER_OPTIONS, 'store'];
+const CONSTRUCTOR_OPTIONS = ['clientId', 'clientSecret', 'companyUuid', 'requestToken', 'tokenFile', 'store', ...MANAGER_OPTIONS];
+
+const NativeTokenManager = native.TokenManager;
+const NativeApiResponse = native.ApiResponse;
+const managerProto = NativeTokenManager.prototype;
+
+for (const name of ['accessToken', 'forceRefresh', 'exchangeRequestToken', 'status', 'revoke', 'apiUrl', 'replaceRejected']) {
+  patch(managerProto, name, wrapAsync);
+}
+patch(managerProto, 'request', (fn) =>
+  wrapAsync(function request(method, requestPath, body) {
+    checkString(method, 'method', 'request()');
+    checkString(requestPath, 'path', 'request()');
+    return body === undefined || body === null
+      ? fn.call(this, method, requestPath)
+      : fn.call(this, method, requestPath, body);
+  }),
+);
+patch(managerProto, 'cachedAccessToken', wrapSync);
+
+Object.defineProperty(managerProto, util.inspect.custom, {
+  value: function inspect(depth, options, inspectFn = util.inspect) {
+    return `TokenManager ${inspectFn(this.toJSON(), options)}`;
+  },
+  configurable: true,
+});
+
+patch(NativeApiResponse.prototype, 'json', wrapSync);
+patch(NativeApiResponse.prototype, 'errorForStatus', (fn) =>
+  wrapSync(function errorForStatus(what) {
+    fn.call(this, what);
+    return this;
+  }),
+);
+Object.defineProperty(NativeApiResponse.prototype, 'toJSON', {
+  value: function toJSON() {
+    return {
+      status: this.status,
+      contentType: this.contentType,
+      correlationId: this.correlationId,
+      body: this.body,
+    };
+  },
+  configurable: true,
+  writable: true,
+});
+Object.defineProperty(NativeApiResponse.prototype, util.inspect.custom, {
+  value: function inspect(depth, options, inspectFn = util.inspect) {
+    const body = this.body;
+    const shown = {
+      status: this.status,
+      contentType: this.contentType,
+      correlationId: this.correlationId,
+      body: body.length > 200 ? `${body.slice(0, 200)}… (${body.length} chars)` : body,
+    };
+    return `ApiResponse ${inspectFn(shown, options)}`;
+  },
+  configurable: true,
+});
+
+// The public class: the native one, with argument checks and error mapping
+// on the constructor and the factories (whose native statics are read-only).
+// Instances the native factories create are `instanceof TokenManager` too.
+class TokenManager extends NativeTokenManager {
+  constructor(options) {
+    if (options === undefined || options === null) {
+      throw configError('new TokenManager(): pass { clientId, clientSecret, ... }');
+    }
+    checkOptions(options, 'new TokenManager()', CONSTRUCTOR_OPTIONS);
+    try {
+      // Missing credentials reach the core as empty, which names the field.
+      super({ ...options, clientId: options.clientId ?? '', clientSecret: options.clientSecret ?? '' });
+    } catch (err) {
+      throw toConcurError(err);
+    }
+  }
+
+  static fromFiles(credentials, tokenFile, options) {
+    checkString(credentials, 'credentials', 'TokenManager.fromFiles()');
+    checkString(tokenFile, 'tokenFile', 'TokenManager.fromFiles()');
+    checkOptions(options, 'TokenManager.fromFiles()', FROM_FILES_OPTIONS);
+    try {
+      return NativeTokenManager.fromFiles(credentials, tokenFile, options);
+    } catch (err) {
+      throw toConcurError(err);
+    }
+  }
+
+  static fromEnv() {
+    try {
+      return NativeTokenManager.fromEnv();
+    } catch (err) {
+      throw toConcurError(err);
+    }
+  }
+
+  static [Symbol.hasInstance](value) {
+    return value instanceof NativeTokenManager;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// fetch helper
+
+function resendable(body) {
+  if (body === undefined || body === null) return true;
+  if (typeof body === 'string' || body instanceof URLSearchParams || ArrayBuffer.isView(body)) return true;
+  if (body instanceof ArrayBuffer) return true;
+  if (typeof Blob !== 'undefined' && body instanceof Blob) return true;
+  if (typeof FormData !== 'undefined' && body instanceof FormData) return true;
+  return false; // streams and async iterables are read once
+}
+
+/**
+ * The global `fetch` with `Authorization: Bearer <access token>`. `input` is an
+ * API path (resolved under the token's geolocation) or an absolute URL on a
+ * host allowed to receive tokens (else HostNotAllowedError, before anything is
+ * sent). On 401 the token is refreshed once and the request sent again (unless
+ * its body is a stream). Redirects are not followed unless `init.redirect` says so.
+ */
+async function concurFetch(manager, input, init = {}) {
+  if (!(manager instanceof NativeTokenManager)) {
+    throw configError('concurFetch(manager, input, init): manager must be a TokenManager');
+  }
+  if (input instanceof URL) input = input.href;
+  if (typeof input !== 'string') {
+    throw configError('concurFetch(): input must be an API path or a URL string');
+  }
+  const url = await manager.apiUrl(input);
+  const send = (token) => {
+    const headers = new Headers(init.headers);
+    headers.set('authorization', `Bearer ${token}`);
+    if (!headers.has('accept')) headers.set('accept', 'application/json');
+    return fetch(url, { redirect: 'manual', ...init, headers });
+  };
+  const token = await manager.accessToken();
+  const response = await send(token);
+  if (response.status !== 401 || !resendable(init.body)) return response;
+  if (response.body) await response.body.cancel().catch(() => {});
+  // The core shares one refresh among every caller that saw this token rejected.
+  const fresh = await manager.replaceRejected(token);
+  return send(fresh);
+}
+
+Object.defineProperty(managerProto, 'fetch', {
+  value: function fetchWithToken(input, init) {
+    return concurFetch(this, input, init);
+  },
+  writable: true,
+  configurable: true,
+});
+
+module.exports = {
+  TokenManager,
+  ApiResponse: NativeApiResponse,
+  concurFetch,
+  ConcurAuthError,
+  ConfigurationError,
+  AuthenticationError,
+  RefreshTokenExpiredError,
+  NotInitializedError,
+  NetworkError,
+  TimeoutError,
+  ServerError,
+  InvalidResponseError,
+  StoreError,
+  CorruptStoreError,
+  HostNotAllowedError,
+  ApiError,
+  errorCodes: native.errorCodes,
+  coreVersion: native.coreVersion,
+  version: require('./package.json').version,
+};

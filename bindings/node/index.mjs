@@ -1,0 +1,29 @@
+// concur-auth, ESM entry: the same objects as the CommonJS entry (index.js).
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const api = require('./index.js');
+
+export const {
+  TokenManager,
+  ApiResponse,
+  concurFetch,
+  ConcurAuthError,
+  ConfigurationError,
+  AuthenticationError,
+  RefreshTokenExpiredError,
+  NotInitializedError,
+  NetworkError,
+  TimeoutError,
+  ServerError,
+  InvalidResponseError,
+  StoreError,
+  CorruptStoreError,
+  HostNotAllowedError,
+  ApiError,
+  errorCodes,
+  coreVersion,
+  version,
+} = api;
+
+export default api;

@@ -1,0 +1,49 @@
+//! `concur_auth::Error` → a JavaScript error.
+//!
+//! The native layer throws (or rejects with) an `Error` whose message is a
+//! marker followed by a JSON object: `code` (the core's stable code), `message`,
+//! `display` (message plus the Concur details), `concurCode`, `httpStatus`,
+//! `correlationId`. `index.js` turns it into the `ConcurAuthError` subclass of
+//! that code. Nothing here adds text: the core's messages never hold a secret.
+
+use napi::Status;
+
+/// Prefix of every structured error message (`index.js` looks for it).
+pub const MARKER: &str = "concur-auth-error:";
+
+/// The structured JavaScript error for a core error.
+pub fn to_napi(err: &concur_auth::Error) -> napi::Error {
+    let payload = serde_json::json!({
+        "code": err.code(),
+        "message": err.message(),
+        "display": err.to_string(),
+        "concurCode": err.concur_code(),
+        "httpStatus": err.http_status(),
+        "correlationId": err.correlation_id(),
+    });
+    napi::Error::new(Status::GenericFailure, format!("{MARKER}{payload}"))
+}
+
+/// A core error of `kind` raised by the binding itself (bad arguments).
+pub fn new(kind: concur_auth::ErrorKind, message: impl Into<String>) -> napi::Error {
+    to_napi(&concur_auth::Error::new(kind, message))
+}
+
+/// A task that panicked: a bug, reported without its payload (which could
+/// quote anything).
+pub fn panicked() -> napi::Error {
+    napi::Error::new(
+        Status::GenericFailure,
+        "concur-auth: an internal task panicked (a bug; please report it)",
+    )
+}
+
+/// Every stable error code, in the core's order (`index.js` checks that each
+/// has a class).
+#[napi_derive::napi(ts_return_type = "Array<ErrorCode>")]
+pub fn error_codes() -> Vec<String> {
+    concur_auth::ErrorKind::ALL
+        .iter()
+        .map(|kind| kind.code().to_owned())
+        .collect()
+}

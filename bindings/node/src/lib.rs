@@ -1,0 +1,25 @@
+//! Node.js bindings for concur-auth (napi-rs).
+//!
+//! One file per core concept, each only translating: `manager.rs`
+//! (`TokenManager`), `client.rs` (`ApiResponse`), `status.rs` (`Status`),
+//! `errors.rs` (the structured error `index.js` turns into `ConcurAuthError`
+//! subclasses), plus `runtime.rs`, the one place that turns a future on the
+//! core's shared runtime into a promise. `index.js` wraps this module;
+//! `index.d.ts` is generated from it.
+
+mod client;
+mod errors;
+mod manager;
+mod runtime;
+mod status;
+
+pub use client::ApiResponse;
+pub use errors::error_codes;
+pub use manager::TokenManager;
+pub use status::Status;
+
+/// The version of the concur-auth core this module was built from.
+#[napi_derive::napi]
+pub fn core_version() -> String {
+    concur_auth::VERSION.to_owned()
+}

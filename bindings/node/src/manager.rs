@@ -1,0 +1,385 @@
+//! `TokenManager`: the one object users hold, translated from the core's.
+//!
+//! Every asynchronous method returns a promise settled from the shared runtime
+//! (`runtime.rs`); `accessToken()` answers a fresh cached token without leaving
+//! the JavaScript thread. Nothing here decides when to refresh, how to lock or
+//! what an error means: the core does.
+
+use std::time::Duration;
+
+use concur_auth::{Credentials, ErrorKind, ManagerOptions};
+use napi::bindgen_prelude::{Either, Function, JsObjectValue, Null, Object, PromiseRaw, Unknown};
+use napi::{Env, JsValue, Result};
+use napi_derive::napi;
+
+use crate::client::ApiResponse;
+use crate::errors;
+use crate::runtime::promise;
+use crate::status::{nullable, Status};
+
+/// Options of `TokenManager.fromFiles()`; every field is optional.
+#[napi(object)]
+#[derive(Clone, Debug, Default)]
+pub struct ManagerOptionsInit {
+    /// Where the one-time exchange goes (default `https://glz.api.concursolutions.com`);
+    /// later calls use the stored geolocation. A loopback URL may be plain HTTP.
+    pub base_url: Option<String>,
+    /// Hosts, besides Concur's and the base URL's, that may receive tokens.
+    pub allowed_hosts: Option<Vec<String>>,
+    /// Renew the access token when less than this is left (default 300).
+    pub leeway_seconds: Option<f64>,
+    /// Scope to request on refresh (default: what was granted).
+    pub scope: Option<String>,
+    /// Time for one whole HTTP request, in milliseconds (default 30000).
+    pub request_timeout_ms: Option<f64>,
+    /// The token store as one location string, instead of the token file: a
+    /// file path, `memory:` or `redis://…` (as `CONCUR_STORE` and the CLI's `--store`).
+    pub store: Option<String>,
+}
+
+/// Options of `new TokenManager()`: credentials, token file and manager options.
+#[napi(object)]
+#[derive(Clone, Default)]
+pub struct TokenManagerInit {
+    /// The app's client id (`appID` in `credentials.json`).
+    pub client_id: String,
+    /// The app's client secret (`clientSecret`).
+    pub client_secret: String,
+    /// The company UUID, needed only for `exchangeRequestToken()`.
+    pub company_uuid: Option<String>,
+    /// The company request token, needed only for `exchangeRequestToken()`.
+    pub request_token: Option<String>,
+    /// The token file (default `refreshTokenObjectFile.json`).
+    pub token_file: Option<String>,
+    /// The token store as one location string, instead of `tokenFile`: a file
+    /// path, `memory:` or `redis://…` (as `CONCUR_STORE` and the CLI's `--store`).
+    pub store: Option<String>,
+    /// See `ManagerOptionsInit.baseUrl`.
+    pub base_url: Option<String>,
+    /// See `ManagerOptionsInit.allowedHosts`.
+    pub allowed_hosts: Option<Vec<String>>,
+    /// See `ManagerOptionsInit.leewaySeconds`.
+    pub leeway_seconds: Option<f64>,
+    /// See `ManagerOptionsInit.scope`.
+    pub scope: Option<String>,
+    /// See `ManagerOptionsInit.requestTimeoutMs`.
+    pub request_timeout_ms: Option<f64>,
+}
+
+impl std::fmt::Debug for TokenManagerInit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let redacted = |v: &Option<String>| v.as_ref().map(|_| concur_auth::REDACTED);
+        let secret = concur_auth::REDACTED;
+        f.debug_struct("TokenManagerInit")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &secret)
+            .field("company_uuid", &self.company_uuid)
+            .field("request_token", &redacted(&self.request_token))
+            .field("token_file", &self.token_file)
+            .field("store", &self.store)
+            .field("base_url", &self.base_url)
+            .field("allowed_hosts", &self.allowed_hosts)
+            .field("leeway_seconds", &self.leeway_seconds)
+            .field("scope", &self.scope)
+            .field("request_timeout_ms", &self.request_timeout_ms)
+            .finish()
+    }
+}
+
+/// What `toJSON()` shows of a manager: where it reads and sends, never a secret.
+#[napi(object, object_from_js = false)]
+#[derive(Debug)]
+pub struct ManagerDescription {
+    /// The app's client id (not a secret: Concur's admin UI shows it).
+    pub client_id: String,
+    /// The company UUID, when configured.
+    pub company_uuid: Either<String, Null>,
+    /// The token store, e.g. `file ./refreshTokenObjectFile.json`.
+    pub store: String,
+    /// The base URL of the one-time exchange.
+    pub base_url: String,
+}
+
+/// Issues access tokens for one Concur company, refreshing and persisting as
+/// needed. Secrets never show in `toString()`, `toJSON()` or `util.inspect()`.
+#[napi]
+#[derive(Debug)]
+pub struct TokenManager {
+    inner: concur_auth::TokenManager,
+}
+
+fn seconds(value: f64, name: &str) -> Result<Duration> {
+    Duration::try_from_secs_f64(value).map_err(|_| {
+        errors::new(
+            ErrorKind::Config,
+            format!("{name} must be a non-negative number"),
+        )
+    })
+}
+
+impl ManagerOptionsInit {
+    /// The core's defaults, overridden by the fields that are set.
+    fn into_core(self) -> Result<ManagerOptions> {
+        let mut options = ManagerOptions::default();
+        if let Some(url) = self.base_url.filter(|u| !u.trim().is_empty()) {
+            options.base_url = url;
+        }
+        if let Some(hosts) = self.allowed_hosts {
+            options.allowed_hosts = hosts;
+        }
+        if let Some(secs) = self.leeway_seconds {
+            options.leeway = seconds(secs, "leewaySeconds")?;
+        }
+        if let Some(scope) = self.scope.filter(|s| !s.trim().is_empty()) {
+            options.scope = Some(scope);
+        }
+        if let Some(ms) = self.request_timeout_ms {
+            options.http.request_timeout = seconds(ms / 1000.0, "requestTimeoutMs")?;
+        }
+        Ok(options)
+    }
+}
+
+fn core<T>(result: concur_auth::Result<T>) -> Result<T> {
+    result.map_err(|err| errors::to_napi(&err))
+}
+
+#[napi]
+impl TokenManager {
+    /// A manager from values passed in (the store defaults to the file
+    /// `refreshTokenObjectFile.json`). Throws `ConfigurationError` for a missing
+    /// client id or secret or a bad option.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(options: TokenManagerInit) -> Result<Self> {
+        let TokenManagerInit {
+            client_id,
+            client_secret,
+            company_uuid,
+            request_token,
+            token_file,
+            store,
+            base_url,
+            allowed_hosts,
+            leeway_seconds,
+            scope,
+            request_timeout_ms,
+        } = options;
+        let mut credentials = core(Credentials::new(client_id, client_secret))?;
+        if company_uuid.is_some() || request_token.is_some() {
+            credentials = credentials.with_company(
+                company_uuid.unwrap_or_default(),
+                request_token.unwrap_or_default(),
+            );
+        }
+        let options = ManagerOptionsInit {
+            base_url,
+            allowed_hosts,
+            leeway_seconds,
+            scope,
+            request_timeout_ms,
+            store: None,
+        }
+        .into_core()?;
+        let location = match (store, token_file) {
+            (Some(_), Some(_)) => {
+                return Err(errors::new(
+                    ErrorKind::Config,
+                    "pass either store or tokenFile, not both",
+                ))
+            }
+            (Some(store), None) => store,
+            (None, Some(file)) if !file.trim().is_empty() => file,
+            (None, _) => concur_auth::DEFAULT_TOKEN_FILE.to_owned(),
+        };
+        let inner = core(concur_auth::TokenManager::with_store_location(
+            credentials,
+            &location,
+            options,
+        ))?;
+        Ok(TokenManager { inner })
+    }
+
+    /// The tutorials' setup: `credentials.json` (default) and
+    /// `refreshTokenObjectFile.json` (default), relative to the current folder
+    /// (`options.store` replaces the token file).
+    #[napi(factory, catch_unwind)]
+    pub fn from_files(
+        credentials: Option<String>,
+        token_file: Option<String>,
+        options: Option<ManagerOptionsInit>,
+    ) -> Result<Self> {
+        let credentials =
+            credentials.unwrap_or_else(|| concur_auth::DEFAULT_CREDENTIALS_FILE.to_owned());
+        let token_file = token_file.unwrap_or_else(|| concur_auth::DEFAULT_TOKEN_FILE.to_owned());
+        let mut options = options.unwrap_or_default();
+        let store = options.store.take();
+        let options = options.into_core()?;
+        let inner = match store {
+            Some(location) => core(Credentials::from_file(credentials).and_then(|credentials| {
+                concur_auth::TokenManager::with_store_location(credentials, &location, options)
+            }))?,
+            None => core(concur_auth::TokenManager::from_files(
+                credentials,
+                token_file,
+                options,
+            ))?,
+        };
+        Ok(TokenManager { inner })
+    }
+
+    /// Credentials from `CONCUR_CLIENT_ID`, `CONCUR_CLIENT_SECRET` (and, for the
+    /// exchange, `CONCUR_COMPANY_UUID`, `CONCUR_REQUEST_TOKEN`); the store from
+    /// `CONCUR_STORE`, else the file `CONCUR_TOKEN_FILE`; options from `CONCUR_BASE_URL`,
+    /// `CONCUR_ALLOWED_HOSTS`, `CONCUR_LEEWAY_SECS`.
+    #[napi(factory, catch_unwind)]
+    pub fn from_env() -> Result<Self> {
+        let inner = core(concur_auth::TokenManager::from_env())?;
+        Ok(TokenManager { inner })
+    }
+
+    /// A valid access token: the cached one while it has more than the leeway
+    /// left (no I/O, no thread hop), otherwise after one shared refresh.
+    #[napi(ts_return_type = "Promise<string>", catch_unwind)]
+    pub fn access_token<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
+        if let Some(token) = self.inner.cached_access_token() {
+            let resolved = PromiseRaw::resolve(env, token.expose().to_owned())?;
+            return Ok(Object::from_raw(env.raw(), resolved.raw()));
+        }
+        let manager = self.inner.clone();
+        promise(env, async move {
+            let token = manager.access_token().await?;
+            Ok(token.expose().to_owned())
+        })
+    }
+
+    /// The cached access token while it is fresh, else `null`. Never waits.
+    #[napi(catch_unwind)]
+    pub fn cached_access_token(&self) -> Option<String> {
+        self.inner
+            .cached_access_token()
+            .map(|token| token.expose().to_owned())
+    }
+
+    /// Refreshes now, whatever the cached token's age; resolves to the new token.
+    #[napi(ts_return_type = "Promise<string>", catch_unwind)]
+    pub fn force_refresh<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
+        let manager = self.inner.clone();
+        promise(env, async move {
+            let token = manager.force_refresh().await?;
+            Ok(token.expose().to_owned())
+        })
+    }
+
+    /// The one-time exchange of the company request token for a refresh token,
+    /// saved at once. Never retried (a request token works once).
+    #[napi(ts_return_type = "Promise<Status>", catch_unwind)]
+    pub fn exchange_request_token<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
+        let manager = self.inner.clone();
+        promise(env, async move {
+            let status = manager.exchange_request_token().await?;
+            Ok(Status::from(status))
+        })
+    }
+
+    /// Both expiries, days left, the geolocation: read from the store, no network.
+    #[napi(ts_return_type = "Promise<Status>", catch_unwind)]
+    pub fn status<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
+        let manager = self.inner.clone();
+        promise(
+            env,
+            async move { Ok(Status::from(manager.status().await?)) },
+        )
+    }
+
+    /// Revokes every refresh token of the app for this company and clears the store.
+    #[napi(ts_return_type = "Promise<void>", catch_unwind)]
+    pub fn revoke<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
+        let manager = self.inner.clone();
+        promise(env, async move { manager.revoke().await })
+    }
+
+    /// `method path` against the token's geolocation, with the bearer token;
+    /// `body` (any JSON value) is sent as JSON.
+    #[napi(
+        ts_args_type = "method: string, path: string, body?: unknown",
+        ts_return_type = "Promise<ApiResponse>",
+        catch_unwind
+    )]
+    pub fn request<'env>(
+        &self,
+        env: &'env Env,
+        method: String,
+        path: String,
+        body: Option<Unknown<'env>>,
+    ) -> Result<Object<'env>> {
+        let body = match body {
+            Some(value) => json_value(env, value)?,
+            None => None,
+        };
+        let client = self.inner.api_client();
+        promise(env, async move {
+            let response = client.request_str(&method, &path, body.as_ref()).await?;
+            Ok(ApiResponse::from(response))
+        })
+    }
+
+    /// The absolute URL of an API path under the token's geolocation (or a full
+    /// URL, checked): `HostNotAllowedError` unless its host may receive tokens.
+    /// What the fetch helper calls before it attaches the bearer header.
+    #[napi(ts_return_type = "Promise<string>", catch_unwind)]
+    pub fn api_url<'env>(&self, env: &'env Env, path_or_url: String) -> Result<Object<'env>> {
+        let manager = self.inner.clone();
+        promise(env, async move {
+            Ok(manager.api_url(&path_or_url).await?.to_string())
+        })
+    }
+
+    /// The server refused `rejected` (HTTP 401): resolves to another token,
+    /// sharing one refresh with every caller that saw the same rejection.
+    #[napi(ts_return_type = "Promise<string>", catch_unwind)]
+    pub fn replace_rejected<'env>(&self, env: &'env Env, rejected: String) -> Result<Object<'env>> {
+        let manager = self.inner.clone();
+        promise(env, async move {
+            let token = manager
+                .replace_rejected(&concur_auth::Secret::new(rejected))
+                .await?;
+            Ok(token.expose().to_owned())
+        })
+    }
+
+    /// Where this manager reads and sends; no secret.
+    #[napi(js_name = "toJSON", catch_unwind)]
+    pub fn to_json(&self) -> ManagerDescription {
+        ManagerDescription {
+            client_id: self.inner.credentials().client_id().to_owned(),
+            company_uuid: nullable(self.inner.credentials().company_uuid().map(str::to_owned)),
+            store: self.inner.store().describe(),
+            base_url: self.inner.options().base_url.clone(),
+        }
+    }
+
+    /// `TokenManager(client …, file …)`; no secret.
+    #[napi(js_name = "toString", catch_unwind)]
+    pub fn to_display(&self) -> String {
+        format!(
+            "TokenManager(client {}, {})",
+            self.inner.credentials().client_id(),
+            self.inner.store().describe()
+        )
+    }
+}
+
+/// A request body as JSON, serialised by V8's own `JSON.stringify`.
+fn json_value(env: &Env, value: Unknown) -> Result<Option<serde_json::Value>> {
+    let json: Object = env.get_global()?.get_named_property("JSON")?;
+    let stringify: Function<Unknown, Option<String>> = json.get_named_property("stringify")?;
+    let Some(text) = stringify.call(value)? else {
+        return Ok(None);
+    };
+    serde_json::from_str(&text).map(Some).map_err(|_| {
+        errors::new(
+            ErrorKind::Config,
+            "the request body is not JSON-serialisable",
+        )
+    })
+}
