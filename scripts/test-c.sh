@@ -2,7 +2,8 @@
 # Builds the C library (crates/concur-auth-ffi) and the fake Concur server, checks
 # that include/concur_auth.h matches the code, compiles examples/c twice (against
 # the shared and the static library) and runs both, then runs the C tests of
-# tests/conformance/c under valgrind. See docs/c-and-dotnet.md.
+# tests/conformance/c under valgrind and then under ASan + UBSan (clang).
+# See docs/c-and-dotnet.md.
 #
 # Appends "c: N passed, M failed" to $CONCUR_TEST_SUMMARY when it is set.
 set -euo pipefail
@@ -206,6 +207,39 @@ if gcc "${cflags[@]}" "${pc_cflags[@]}" -Itests/conformance/c tests/conformance/
   fi
 else
   fail "C tests compile"
+fi
+
+# ---- the C tests under AddressSanitizer and UBSan (clang) --------------------
+# The test program is instrumented; the Rust library is not (its memory safety
+# is Rust's), so this catches misuse on the C side of the boundary: reads past
+# returned strings, use after concur_string_free, double frees, UB in callers.
+command -v clang >/dev/null || {
+  echo "installing clang"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null
+}
+asan_bin="$work/conformance_tests_asan"
+if clang -std=c11 -Wall -Wextra -Werror -g -fno-omit-frame-pointer \
+  -fsanitize=address,undefined -fno-sanitize-recover=all \
+  -Iinclude -Itests/conformance/c tests/conformance/c/*.c -L"$libdir" -lconcur_auth -lpthread \
+  -o "$asan_bin"; then
+  pass "C tests compile with clang -fsanitize=address,undefined"
+  set +e
+  LD_LIBRARY_PATH="$libdir" FAKE_CONCUR_BIN="$fake_bin" \
+    ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:exitcode=98 \
+    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    timeout 600 "$asan_bin" >"$work/tests_asan.out" 2>"$work/tests_asan.err"
+  status=$?
+  set -e
+  if (( status == 0 )) && grep -q '^# .* passed, 0 failed$' "$work/tests_asan.out"; then
+    pass "C tests are AddressSanitizer and UBSan clean"
+  else
+    tail -n 40 "$work/tests_asan.err" >&2 || true
+    grep '^not ok' "$work/tests_asan.out" >&2 || true
+    fail "C tests are AddressSanitizer and UBSan clean (exit $status)"
+  fi
+else
+  fail "C tests compile with clang -fsanitize=address,undefined"
 fi
 
 echo "c: $passed passed, $failed failed"
