@@ -14,8 +14,10 @@ export CONCUR_TEST_SUMMARY="$summary"
 # Every fake-concur (in-process or binary) appends each secret it issues here;
 # the leak scan then looks for all of them in everything the run printed.
 export FAKE_CONCUR_SECRETS_LOG="$work/secrets"
-export RUST_LOG="${RUST_LOG:-debug}"
-export CONCUR_AUTH_TEST_LOG_LEVEL=DEBUG
+export RUST_LOG="${RUST_LOG:-trace}"
+export CONCUR_TEST_LOG_LEVEL=DEBUG
+# C, .NET and Node have no logging system of their own: the library logs to stderr.
+export CONCUR_AUTH_LOG=trace
 failed_sections=()
 
 section() {

@@ -51,12 +51,19 @@ trap 'rm -rf "$report"' EXIT
 CONCUR_TEST_REDIS_SERVER=$(bash "$root/scripts/test-redis.sh" --install-only)
 export CONCUR_TEST_REDIS_SERVER
 
+# CONCUR_TEST_LOG_LEVEL (test-all.sh sets DEBUG) prints every log record live,
+# so that the leak scan sees what the concur_auth logger emits.
+log_args=()
+if [ -n "${CONCUR_TEST_LOG_LEVEL:-}" ]; then
+  log_args=(-o log_cli=true --log-cli-level="$CONCUR_TEST_LOG_LEVEL")
+fi
+
 echo "--- pytest"
 started=$SECONDS
 pytest_status=0
 (cd "$report" && "$py" -m pytest \
   -c "$root/bindings/python/pyproject.toml" --rootdir "$root" \
-  -p no:cacheprovider --junitxml "$report/junit.xml" -q \
+  -p no:cacheprovider --junitxml "$report/junit.xml" -q "${log_args[@]}" \
   "$root/bindings/python/tests" "$root/tests/conformance/python") || pytest_status=$?
 echo "pytest took $((SECONDS - started)) s (exit $pytest_status)"
 

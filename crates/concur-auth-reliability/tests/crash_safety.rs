@@ -56,17 +56,24 @@ async fn killed_mid_save_leaves_a_complete_old_or_new_version() {
     };
 
     // How long one whole refresh-and-save takes, to spread kills across it.
-    let started = Instant::now();
-    let finished = tokio::task::block_in_place(|| run(None));
-    assert!(finished.success());
-    let span = started.elapsed().max(Duration::from_millis(2));
+    // Measured again every 50 trials: the machine's load changes under us.
+    let calibrate = || {
+        let started = Instant::now();
+        assert!(tokio::task::block_in_place(|| run(None)).success());
+        started.elapsed().max(Duration::from_millis(2))
+    };
+    let mut span = calibrate();
 
     let mut previous = TokenRecord::from_json(&std::fs::read(&token_file).unwrap()).unwrap();
     let (mut completed, mut killed_after_save, mut killed_before_save, mut killed_after_rotation) =
         (0, 0, 0, 0);
-    for _ in 0..TRIALS {
+    for trial in 0..TRIALS {
+        if trial > 0 && trial % 50 == 0 {
+            span = calibrate();
+            previous = TokenRecord::from_json(&std::fs::read(&token_file).unwrap()).unwrap();
+        }
         let before: HashSet<String> = fake.known_secrets().into_iter().collect();
-        let kill_after = span.mul_f64(fastrand::f64() * 1.2);
+        let kill_after = span.mul_f64(fastrand::f64() * 1.3);
         let status = tokio::task::block_in_place(|| run(Some(kill_after)));
         let bytes = std::fs::read(&token_file).expect("the token file always exists");
         let stored = TokenRecord::from_json(&bytes).unwrap_or_else(|e| {
@@ -111,15 +118,15 @@ async fn killed_mid_save_leaves_a_complete_old_or_new_version() {
         previous = stored;
     }
     eprintln!(
-        "crash safety: {TRIALS} trials, one refresh ≈ {span:?}: {completed} completed, {killed_after_save} killed after their save landed, {killed_before_save} killed before the server answered, {killed_after_rotation} killed between the server's rotation and the rename; 0 torn files"
+        "crash safety: {TRIALS} trials, one refresh ≈ {span:?} (last calibration): {completed} completed, {killed_after_save} killed after their save landed, {killed_before_save} killed before the server answered, {killed_after_rotation} killed between the server's rotation and the rename; 0 torn files"
     );
     assert_eq!(
         completed + killed_after_save + killed_before_save + killed_after_rotation,
         TRIALS
     );
     assert!(
-        completed > 0 && completed < TRIALS,
-        "kills must land both before and after completion"
+        completed + killed_after_save > 0 && killed_before_save + killed_after_rotation > 0,
+        "kills must land both before and after the save"
     );
     // The next successful save sweeps temp files that killed processes left.
     assert!(tokio::task::block_in_place(|| run(None)).success());

@@ -52,7 +52,7 @@ pub use options::{
 };
 pub use protocol::{form_fields, parse_token_reply, Grant, TokenReply, TOKEN_PATH};
 pub use retry::RetryPolicy;
-pub use runtime::shared_runtime;
+pub use runtime::{init_stderr_logging_from_env, shared_runtime, LOG_ENV};
 pub use secret::{Secret, REDACTED};
 pub use status::{Status, REFRESH_WARNING_DAYS};
 pub use store::{FileStore, MemoryStore, StoreLease, TokenStore};
