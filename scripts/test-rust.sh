@@ -22,6 +22,26 @@ status=0
 cargo test --workspace "${bindings[@]}" --exclude concur-auth-reliability 2>&1 | tee "$log" || status=$?
 echo "--- reliability proofs (figures printed for docs/RELIABILITY.md)"
 cargo test -p concur-auth-reliability -- --nocapture --test-threads=1 2>&1 | tee -a "$log" || status=$?
+echo "--- the Rust example against fake-concur"
+example_dir=$(mktemp -d)
+coproc FAKE { exec "${CARGO_TARGET_DIR:-target}/x86_64-unknown-linux-gnu/debug/fake-concur" --port 0 --exit-on-stdin-eof; }
+read -r -t 20 fake_url <&"${FAKE[0]}"
+printf '%s' '{"appID":"fake-client-id","clientSecret":"fake-client-secret-7Qx9","companyUUID":"11111111-2222-3333-4444-555555555555","companyRequestToken":"fake-request-token-Zk42"}' \
+  > "$example_dir/credentials.json"
+chmod 600 "$example_dir/credentials.json"
+CONCUR_BASE_URL="$fake_url" cargo run -q -p concur-auth --example fetch_profile -- \
+  "$example_dir/credentials.json" "$example_dir/refreshTokenObjectFile.json" > "$example_dir/out" 2>&1 || true
+cat "$example_dir/out"
+if grep -q "^HTTP 200" "$example_dir/out"; then
+  echo "test result: ok. 1 passed; 0 failed (examples: fetch_profile)" | tee -a "$log"
+else
+  echo "example fetch_profile FAILED"
+  echo "test result: FAILED. 0 passed; 1 failed; (examples: fetch_profile)" | tee -a "$log"
+  status=1
+fi
+kill "$FAKE_PID" 2>/dev/null || true
+rm -rf "$example_dir"
+
 passed=$(grep -Eo 'test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed;' "$log" | awk '{s+=$1} END {print s+0}')
 rm -f "$log"
