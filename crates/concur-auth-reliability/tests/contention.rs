@@ -2,13 +2,14 @@
 //! rotation on: one refresh per expiry window across all of them, no corrupt
 //! read, no failed call.
 
-use std::process::{Command, Stdio};
+mod common;
+
+use std::process::Stdio;
 use std::time::Instant;
 
-use concur_auth::{Secret, TokenRecord};
+use common::Folder;
 use fake_concur::{FakeConcur, FakeConfig};
 
-const WORKER: &str = env!("CARGO_BIN_EXE_stress-worker");
 const PROCESSES: usize = 16;
 const CALLS: u32 = 200;
 const INTERVAL_MS: u64 = 150; // 200 × 150 ms = 30 s
@@ -23,32 +24,13 @@ async fn sixteen_processes_make_one_refresh_per_expiry_window() {
     })
     .await
     .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let credentials = dir.path().join("credentials.json");
-    let token_file = dir.path().join("refreshTokenObjectFile.json");
-    let config = fake.config();
-    std::fs::write(
-        &credentials,
-        serde_json::json!({"appID": config.client_id, "clientSecret": config.client_secret})
-            .to_string(),
-    )
-    .unwrap();
-    let issued = fake.issue_refresh_token();
-    let seed = TokenRecord {
-        refresh_token: Secret::new(issued.refresh_token),
-        refresh_token_expires_at: Some(issued.refresh_expires_in as i64),
-        geolocation: Some(issued.geolocation),
-        ..Default::default()
-    };
-    std::fs::write(&token_file, seed.to_json()).unwrap();
+    let folder = Folder::seeded(&fake);
 
     let started = Instant::now();
     let children: Vec<_> = (0..PROCESSES)
         .map(|_| {
-            Command::new(WORKER)
-                .args(["--credentials", credentials.to_str().unwrap()])
-                .args(["--token-file", token_file.to_str().unwrap()])
-                .args(["--base-url", &fake.base_url(), "loop"])
+            folder
+                .worker(&fake.base_url(), &["loop"])
                 .args([
                     "--calls",
                     &CALLS.to_string(),
@@ -100,6 +82,5 @@ async fn sixteen_processes_make_one_refresh_per_expiry_window() {
         (refreshes - windows).abs() <= 1.5,
         "{refreshes} refreshes for {windows:.1} windows"
     );
-    TokenRecord::from_json(&std::fs::read(&token_file).unwrap())
-        .expect("the file is valid at the end");
+    folder.stored(); // the file is valid at the end
 }

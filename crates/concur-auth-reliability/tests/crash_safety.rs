@@ -3,13 +3,15 @@
 //! one or the new one, never a torn or empty file.
 
 use std::collections::HashSet;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use concur_auth::{Secret, TokenRecord};
 use fake_concur::{FakeConcur, FakeConfig};
 
-const WORKER: &str = env!("CARGO_BIN_EXE_stress-worker");
+mod common;
+use common::Folder;
+
 const TRIALS: usize = 500;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -20,30 +22,12 @@ async fn killed_mid_save_leaves_a_complete_old_or_new_version() {
     })
     .await
     .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let credentials = dir.path().join("credentials.json");
-    let token_file = dir.path().join("refreshTokenObjectFile.json");
-    let config = fake.config();
-    std::fs::write(
-        &credentials,
-        serde_json::json!({"appID": config.client_id, "clientSecret": config.client_secret})
-            .to_string(),
-    )
-    .unwrap();
-    let issued = fake.issue_refresh_token();
-    let seed = TokenRecord {
-        refresh_token: Secret::new(issued.refresh_token),
-        refresh_token_expires_at: Some(issued.refresh_expires_in as i64),
-        geolocation: Some(issued.geolocation),
-        ..Default::default()
-    };
-    std::fs::write(&token_file, seed.to_json()).unwrap();
+    let folder = Folder::seeded(&fake);
+    let token_file = folder.token_file.clone();
 
     let run = |kill_after: Option<Duration>| {
-        let mut child = Command::new(WORKER)
-            .args(["--credentials", credentials.to_str().unwrap()])
-            .args(["--token-file", token_file.to_str().unwrap()])
-            .args(["--base-url", &fake.base_url(), "refresh"])
+        let mut child = folder
+            .worker(&fake.base_url(), &["refresh"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -64,13 +48,13 @@ async fn killed_mid_save_leaves_a_complete_old_or_new_version() {
     };
     let mut span = calibrate();
 
-    let mut previous = TokenRecord::from_json(&std::fs::read(&token_file).unwrap()).unwrap();
+    let mut previous = folder.stored();
     let (mut completed, mut killed_after_save, mut killed_before_save, mut killed_after_rotation) =
         (0, 0, 0, 0);
     for trial in 0..TRIALS {
         if trial > 0 && trial % 50 == 0 {
             span = calibrate();
-            previous = TokenRecord::from_json(&std::fs::read(&token_file).unwrap()).unwrap();
+            previous = folder.stored();
         }
         let before: HashSet<String> = fake.known_secrets().into_iter().collect();
         let kill_after = span.mul_f64(fastrand::f64() * 1.3);
@@ -130,7 +114,7 @@ async fn killed_mid_save_leaves_a_complete_old_or_new_version() {
     );
     // The next successful save sweeps temp files that killed processes left.
     assert!(tokio::task::block_in_place(|| run(None)).success());
-    let leftovers = std::fs::read_dir(dir.path())
+    let leftovers = std::fs::read_dir(folder.dir.path())
         .unwrap()
         .filter(|e| {
             e.as_ref()

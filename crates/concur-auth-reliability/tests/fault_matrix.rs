@@ -2,17 +2,18 @@
 //! and the stored refresh token intact (the file byte for byte unchanged).
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use concur_auth::{
-    Credentials, ErrorKind, FileStore, ManagerOptions, RetryPolicy, Secret, TokenManager,
-    TokenRecord, TokenStore,
+    Credentials, ErrorKind, FileStore, ManagerOptions, RetryPolicy, TokenManager, TokenRecord,
+    TokenStore,
 };
 use fake_concur::{Endpoint, FakeConcur, FakeConfig, Fault};
 
-const WORKER: &str = env!("CARGO_BIN_EXE_stress-worker");
+mod common;
+use common::{Folder, WORKER};
 
 struct Case {
     name: &'static str,
@@ -108,45 +109,6 @@ fn cases() -> Vec<Case> {
     ]
 }
 
-struct Folder {
-    dir: tempfile::TempDir,
-    credentials: PathBuf,
-    token_file: PathBuf,
-}
-
-fn folder(fake: &FakeConcur) -> (Folder, Vec<u8>) {
-    let dir = tempfile::tempdir().unwrap();
-    let credentials = dir.path().join("credentials.json");
-    let token_file = dir.path().join("refreshTokenObjectFile.json");
-    let config = fake.config();
-    std::fs::write(
-        &credentials,
-        serde_json::json!({"appID": config.client_id, "clientSecret": config.client_secret})
-            .to_string(),
-    )
-    .unwrap();
-    let issued = fake.issue_refresh_token();
-    let record = TokenRecord {
-        access_token: Some(Secret::new(issued.access_token)),
-        access_token_expires_at: Some(0),
-        expires_in: Some(3600),
-        refresh_token: Secret::new(issued.refresh_token),
-        refresh_token_expires_at: Some(issued.refresh_expires_in as i64),
-        geolocation: Some(issued.geolocation),
-        ..Default::default()
-    };
-    let bytes = record.to_json().into_bytes();
-    std::fs::write(&token_file, &bytes).unwrap();
-    (
-        Folder {
-            dir,
-            credentials,
-            token_file,
-        },
-        bytes,
-    )
-}
-
 fn options(fake: &FakeConcur) -> ManagerOptions {
     let mut options = ManagerOptions {
         base_url: fake.base_url(),
@@ -167,7 +129,8 @@ async fn every_fault_gives_its_typed_error_and_keeps_the_stored_token() {
     let fake = FakeConcur::start(FakeConfig::default()).await.unwrap();
     for case in cases() {
         fake.clear_faults();
-        let (folder, before) = folder(&fake);
+        let folder = Folder::seeded(&fake);
+        let before = folder.seeded.clone();
         fake.push_fault(Endpoint::Token, case.fault.clone(), case.count);
         let manager =
             TokenManager::from_files(&folder.credentials, &folder.token_file, options(&fake))
@@ -217,7 +180,7 @@ async fn a_server_clock_ten_minutes_off_changes_nothing() {
         })
         .await
         .unwrap();
-        let (folder, _) = folder(&fake);
+        let folder = Folder::seeded(&fake);
         let manager =
             TokenManager::from_files(&folder.credentials, &folder.token_file, options(&fake))
                 .unwrap();
@@ -263,7 +226,8 @@ impl TokenStore for FullDisk {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_disk_is_a_store_error_and_keeps_the_stored_token() {
     let fake = FakeConcur::start(FakeConfig::default()).await.unwrap();
-    let (folder, before) = folder(&fake);
+    let folder = Folder::seeded(&fake);
+    let before = folder.seeded.clone();
     let credentials = Credentials::from_file(&folder.credentials).unwrap();
     let store = Arc::new(FullDisk(FileStore::new(&folder.token_file)));
     let manager = TokenManager::new(credentials, store, options(&fake)).unwrap();
@@ -277,7 +241,8 @@ async fn a_full_disk_is_a_store_error_and_keeps_the_stored_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unwritable_token_folder_is_a_store_error_and_keeps_the_stored_token() {
     let fake = FakeConcur::start(FakeConfig::default()).await.unwrap();
-    let (folder, before) = folder(&fake);
+    let folder = Folder::seeded(&fake);
+    let before = folder.seeded.clone();
     let as_root = unsafe { libc::geteuid() } == 0;
     let mut command = if as_root {
         for path in [&folder.credentials, &folder.token_file] {

@@ -93,48 +93,6 @@ async fn no_token_file_means_not_initialized() {
     assert!(!setup.manager().status().await.unwrap().initialized);
 }
 
-/// A file store whose next `failures` saves fail, as on a full disk.
-#[derive(Debug)]
-struct FullDisk {
-    inner: concur_auth::FileStore,
-    failures: std::sync::atomic::AtomicU32,
-}
-
-#[async_trait::async_trait]
-impl concur_auth::TokenStore for FullDisk {
-    async fn load(&self) -> concur_auth::Result<Option<concur_auth::TokenRecord>> {
-        self.inner.load().await
-    }
-    async fn lock(
-        &self,
-        wait: std::time::Duration,
-    ) -> concur_auth::Result<Box<dyn concur_auth::StoreLease>> {
-        self.inner.lock(wait).await
-    }
-    async fn save(
-        &self,
-        record: &concur_auth::TokenRecord,
-        expected: Option<u64>,
-    ) -> concur_auth::Result<u64> {
-        let left = self.failures.load(std::sync::atomic::Ordering::SeqCst);
-        if left > 0 {
-            self.failures
-                .store(left - 1, std::sync::atomic::Ordering::SeqCst);
-            return Err(concur_auth::Error::new(
-                ErrorKind::Store,
-                "could not write: No space left on device (os error 28)",
-            ));
-        }
-        self.inner.save(record, expected).await
-    }
-    async fn clear(&self) -> concur_auth::Result<()> {
-        self.inner.clear().await
-    }
-    fn describe(&self) -> String {
-        self.inner.describe()
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_save_keeps_the_old_file_and_the_rotated_token_in_memory() {
     let config = FakeConfig {
@@ -143,14 +101,7 @@ async fn a_failed_save_keeps_the_old_file_and_the_rotated_token_in_memory() {
     };
     let setup = Setup::with_config(config).await;
     let seeded = setup.seed_expired_access_token();
-    let store = FullDisk {
-        inner: concur_auth::FileStore::new(setup.token_path()),
-        failures: std::sync::atomic::AtomicU32::new(1),
-    };
-    let credentials = concur_auth::Credentials::from_file(setup.credentials_path()).unwrap();
-    let manager =
-        concur_auth::TokenManager::new(credentials, std::sync::Arc::new(store), setup.options())
-            .unwrap();
+    let manager = manager_over(&setup, ScriptedStore::failing_saves(&setup.token_path(), 1));
 
     let err = manager.access_token().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Store);

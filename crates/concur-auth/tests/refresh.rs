@@ -123,55 +123,15 @@ async fn invalid_grant_rereads_the_store_for_a_token_rotated_elsewhere() {
     // one reachable only through a re-read after invalid_grant.
     let mut stale = seeded.clone();
     stale.revision = rotated.revision;
-    let store = file_store(&setup.token_path());
-    let manager = concur_auth::TokenManager::new(
-        concur_auth::Credentials::from_file(setup.credentials_path()).unwrap(),
-        std::sync::Arc::new(RotatingBehindOurBack {
-            inner: store,
-            first_load: std::sync::Mutex::new(Some(stale)),
-        }),
-        setup.options(),
-    )
-    .unwrap();
+    let manager = manager_over(
+        &setup,
+        ScriptedStore::stale_first_load(&setup.token_path(), stale),
+    );
     manager
         .force_refresh()
         .await
         .expect("recovers with the re-read token");
     assert_ne!(setup.stored().refresh_token, seeded.refresh_token);
-}
-
-/// A store whose first load returns an outdated record, as when another host
-/// rotated the token right after we read it.
-#[derive(Debug)]
-struct RotatingBehindOurBack {
-    inner: concur_auth::FileStore,
-    first_load: std::sync::Mutex<Option<concur_auth::TokenRecord>>,
-}
-
-#[async_trait::async_trait]
-impl concur_auth::TokenStore for RotatingBehindOurBack {
-    async fn load(&self) -> concur_auth::Result<Option<concur_auth::TokenRecord>> {
-        if let Some(stale) = self.first_load.lock().unwrap().take() {
-            return Ok(Some(stale));
-        }
-        self.inner.load().await
-    }
-    async fn lock(&self, wait: Duration) -> concur_auth::Result<Box<dyn concur_auth::StoreLease>> {
-        self.inner.lock(wait).await
-    }
-    async fn save(
-        &self,
-        record: &concur_auth::TokenRecord,
-        expected: Option<u64>,
-    ) -> concur_auth::Result<u64> {
-        self.inner.save(record, expected).await
-    }
-    async fn clear(&self) -> concur_auth::Result<()> {
-        self.inner.clear().await
-    }
-    fn describe(&self) -> String {
-        self.inner.describe()
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -140,6 +140,77 @@ pub fn memory_manager(base_url: &str, record: Option<TokenRecord>) -> TokenManag
     TokenManager::new(credentials, Arc::new(store), quick_options(base_url)).unwrap()
 }
 
-pub fn file_store(path: &Path) -> FileStore {
-    FileStore::new(path)
+/// A file store with scripted misbehaviour, for the paths a healthy file
+/// never takes: saves that fail (a full disk) and a first load that returns an
+/// outdated record (another host rotated the token right after we read it).
+#[derive(Debug)]
+pub struct ScriptedStore {
+    inner: FileStore,
+    failing_saves: std::sync::atomic::AtomicU32,
+    stale_first_load: std::sync::Mutex<Option<TokenRecord>>,
+}
+
+impl ScriptedStore {
+    /// The next `count` saves fail with "No space left on device".
+    pub fn failing_saves(path: &Path, count: u32) -> Self {
+        ScriptedStore {
+            inner: FileStore::new(path),
+            failing_saves: count.into(),
+            stale_first_load: Default::default(),
+        }
+    }
+
+    /// The first load returns `stale` instead of what the file holds.
+    pub fn stale_first_load(path: &Path, stale: TokenRecord) -> Self {
+        ScriptedStore {
+            inner: FileStore::new(path),
+            failing_saves: 0.into(),
+            stale_first_load: std::sync::Mutex::new(Some(stale)),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl concur_auth::TokenStore for ScriptedStore {
+    async fn load(&self) -> concur_auth::Result<Option<TokenRecord>> {
+        if let Some(stale) = self.stale_first_load.lock().unwrap().take() {
+            return Ok(Some(stale));
+        }
+        self.inner.load().await
+    }
+
+    async fn lock(&self, wait: Duration) -> concur_auth::Result<Box<dyn concur_auth::StoreLease>> {
+        self.inner.lock(wait).await
+    }
+
+    async fn save(&self, record: &TokenRecord, expected: Option<u64>) -> concur_auth::Result<u64> {
+        use std::sync::atomic::Ordering;
+        let fail = self
+            .failing_saves
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            })
+            .is_ok();
+        if fail {
+            return Err(concur_auth::Error::new(
+                concur_auth::ErrorKind::Store,
+                "could not write: No space left on device (os error 28)",
+            ));
+        }
+        self.inner.save(record, expected).await
+    }
+
+    async fn clear(&self) -> concur_auth::Result<()> {
+        self.inner.clear().await
+    }
+
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+}
+
+/// A manager over `store` with the setup's credentials and options.
+pub fn manager_over(setup: &Setup, store: impl concur_auth::TokenStore + 'static) -> TokenManager {
+    let credentials = Credentials::from_file(setup.credentials_path()).unwrap();
+    TokenManager::new(credentials, Arc::new(store), setup.options()).unwrap()
 }
