@@ -8,35 +8,9 @@
 # Appends "dotnet: N passed, M failed" to $CONCUR_TEST_SUMMARY when it is set.
 set -euo pipefail
 
-root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$root"
-export CARGO_BUILD_TARGET=x86_64-unknown-linux-gnu
-libdir="${CARGO_TARGET_DIR:-$root/target}/$CARGO_BUILD_TARGET/debug"
-work="$root/target/dotnet"
-passed=0
-failed=0
-summary_written=0
-fake_pid=""
-tmp=""
-
-write_summary() {
-  if [[ -n "${CONCUR_TEST_SUMMARY:-}" && $summary_written -eq 0 ]]; then
-    echo "dotnet: $passed passed, $failed failed" >>"$CONCUR_TEST_SUMMARY"
-    summary_written=1
-  fi
-}
-
-cleanup() {
-  local code=$?
-  if [[ -n "$fake_pid" ]]; then kill "$fake_pid" 2>/dev/null || true; fi
-  if [[ -n "$tmp" ]]; then rm -rf "$tmp"; fi
-  if (( code != 0 && failed == 0 )); then failed=1; fi
-  write_summary
-}
-trap cleanup EXIT
-
-pass() { passed=$((passed + 1)); echo "PASS $1"; }
-fail() { failed=$((failed + 1)); echo "FAIL $1" >&2; }
+# shellcheck source=lib/checks.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/checks.sh"
+checks_begin dotnet
 
 if ! command -v mcs >/dev/null || ! command -v mono >/dev/null; then
   echo "installing mono-mcs mono-runtime"

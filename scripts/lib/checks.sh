@@ -1,0 +1,38 @@
+# Shared by the test scripts that count their own checks (test-c.sh,
+# test-dotnet.sh): PASS/FAIL lines, the "LANG: N passed, M failed" line for
+# test-all.sh, and on any exit the fake server stopped and the temp folder
+# removed. Source it, then call `checks_begin LANG`; it sets root, libdir and
+# work (target/LANG), and cd's to the repository.
+
+checks_begin() {
+  check_lang=$1
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+  cd "$root"
+  export CARGO_BUILD_TARGET=x86_64-unknown-linux-gnu
+  libdir="${CARGO_TARGET_DIR:-$root/target}/$CARGO_BUILD_TARGET/debug"
+  work="$root/target/$check_lang"
+  passed=0
+  failed=0
+  summary_written=0
+  fake_pid=""
+  tmp=""
+  trap checks_end EXIT
+}
+
+write_summary() {
+  if [[ -n "${CONCUR_TEST_SUMMARY:-}" && $summary_written -eq 0 ]]; then
+    echo "$check_lang: $passed passed, $failed failed" >>"$CONCUR_TEST_SUMMARY"
+    summary_written=1
+  fi
+}
+
+checks_end() {
+  local code=$?
+  if [[ -n "$fake_pid" ]]; then kill "$fake_pid" 2>/dev/null || true; fi
+  if [[ -n "$tmp" ]]; then rm -rf "$tmp"; fi
+  if (( code != 0 && failed == 0 )); then failed=1; fi
+  write_summary
+}
+
+pass() { passed=$((passed + 1)); echo "PASS $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL $1" >&2; }
