@@ -64,36 +64,7 @@ else
   pass "the static example does not depend on libconcur_auth.so"
 fi
 
-# Starts fake-concur; sets fake_pid and fake_url. Its stdin is a pipe held by
-# this script, so it also exits with us (--exit-on-stdin-eof).
-start_fake() {
-  coproc FAKE { exec "$fake_bin" --port 0 --exit-on-stdin-eof; }
-  fake_pid=$FAKE_PID
-  read -r -t 20 fake_url <&"${FAKE[0]}"
-}
-
-# GET on the fake server's admin API with bash's /dev/tcp (no curl needed).
-admin_get() {
-  local port=${fake_url##*:}
-  exec 7<>"/dev/tcp/127.0.0.1/$port"
-  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$1" >&7
-  sed '1,/^\r$/d' <&7
-  exec 7<&-
-}
-
-# Fails when the file holds any secret the fake server knows.
-check_no_secret() {
-  local file=$1 secrets s
-  secrets=$(admin_get /_admin/secrets | tr -d '[]' | tr ',' '\n' | tr -d '"')
-  [[ -n "$secrets" ]] || return 1
-  while IFS= read -r s; do
-    [[ -z "$s" ]] && continue
-    if grep -qF -- "$s" "$file"; then return 1; fi
-  done <<<"$secrets"
-  return 0
-}
-
-start_fake
+start_fake "$fake_bin"
 example_dir="$tmp/example"
 mkdir -p "$example_dir"
 cat >"$example_dir/credentials.json" <<'JSON'

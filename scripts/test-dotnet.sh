@@ -31,34 +31,11 @@ else
   exit 1
 fi
 
-# GET on the fake server's admin API with bash's /dev/tcp (no curl needed).
-admin_get() {
-  local port=${fake_url##*:}
-  exec 7<>"/dev/tcp/127.0.0.1/$port"
-  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$1" >&7
-  sed '1,/^\r$/d' <&7
-  exec 7<&-
-}
-
-# Fails when the file holds any secret the fake server knows.
-check_no_secret() {
-  local file=$1 secrets s
-  secrets=$(admin_get /_admin/secrets | tr -d '[]' | tr ',' '\n' | tr -d '"')
-  [[ -n "$secrets" ]] || return 1
-  while IFS= read -r s; do
-    [[ -z "$s" ]] && continue
-    if grep -qF -- "$s" "$file"; then return 1; fi
-  done <<<"$secrets"
-  return 0
-}
-
 # ---- the example ----------------------------------------------------------------
 if mcs -nologo -warnaserror -r:"$work/ConcurAuth.dll" -out:"$work/StatusAndProfile.exe" \
   examples/dotnet/StatusAndProfile.cs; then
   pass "example compiles"
-  coproc FAKE { exec "$FAKE_CONCUR_BIN" --port 0 --exit-on-stdin-eof; }
-  fake_pid=$FAKE_PID
-  read -r -t 20 fake_url <&"${FAKE[0]}"
+  start_fake "$FAKE_CONCUR_BIN"
   cat >"$tmp/credentials.json" <<'JSON'
 {"appID":"fake-client-id","clientSecret":"fake-client-secret-7Qx9","grantType":"password","companyUUID":"11111111-2222-3333-4444-555555555555","companyRequestToken":"fake-request-token-Zk42","credentialType":"authtoken"}
 JSON

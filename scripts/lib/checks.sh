@@ -36,3 +36,32 @@ checks_end() {
 
 pass() { passed=$((passed + 1)); echo "PASS $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL $1" >&2; }
+
+# Starts the fake-concur binary BIN on a free port; sets fake_pid and fake_url
+# (stopped by checks_end, and by itself if this script dies: stdin EOF).
+start_fake() {
+  coproc FAKE { exec "$1" --port 0 --exit-on-stdin-eof; }
+  fake_pid=$FAKE_PID
+  read -r -t 20 fake_url <&"${FAKE[0]}"
+}
+
+# GET on the fake server's admin API with bash's /dev/tcp (no curl needed).
+admin_get() {
+  local port=${fake_url##*:}
+  exec 7<>"/dev/tcp/127.0.0.1/$port"
+  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$1" >&7
+  sed '1,/^\r$/d' <&7
+  exec 7<&-
+}
+
+# Fails when the file holds any secret the fake server knows.
+check_no_secret() {
+  local file=$1 secrets s
+  secrets=$(admin_get /_admin/secrets | tr -d '[]' | tr ',' '\n' | tr -d '"')
+  [[ -n "$secrets" ]] || return 1
+  while IFS= read -r s; do
+    [[ -z "$s" ]] && continue
+    if grep -qF -- "$s" "$file"; then return 1; fi
+  done <<<"$secrets"
+  return 0
+}
