@@ -58,10 +58,10 @@ echo "--- cargo build -p fake-concur -p concur-auth-cli"
 cargo build --quiet -p fake-concur
 export FAKE_CONCUR_BIN="${CARGO_TARGET_DIR:-$root/target}/$CARGO_BUILD_TARGET/debug/fake-concur"
 [ -x "$FAKE_CONCUR_BIN" ] || { echo "no fake-concur binary at $FAKE_CONCUR_BIN" >&2; exit 1; }
-# bin/concur-auth.js hands over to the Rust CLI when it is built; its test
-# compares the JavaScript subset with it (skipped when the CLI does not build).
-cargo build --quiet -p concur-auth-cli ||
-  echo "warning: the concur-auth CLI did not build; npx concur-auth falls back to its JavaScript subset" >&2
+# bin/concur-auth.js hands over to the Rust CLI when it is built; a test
+# compares the JavaScript subset with it.
+cargo build --quiet -p concur-auth-cli
+export CONCUR_AUTH_CLI_BIN="${CARGO_TARGET_DIR:-$root/target}/$CARGO_BUILD_TARGET/debug/concur-auth"
 
 log=$(mktemp)
 consumer=$(mktemp -d)
