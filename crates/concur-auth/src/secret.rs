@@ -3,9 +3,12 @@
 //!
 //! `Debug` and `Display` print `[redacted]`, so a secret can sit inside any struct
 //! that derives `Debug` without leaking through a log line or a panic message,
-//! and the memory is zeroed when the value is dropped.
+//! and the memory is zeroed when the last copy is dropped. Copies share one
+//! allocation: handing out the cached access token is a reference-count bump,
+//! not a copy to allocate and later wipe.
 
 use std::fmt;
+use std::sync::Arc;
 
 use zeroize::Zeroize;
 
@@ -15,34 +18,44 @@ pub const REDACTED: &str = "[redacted]";
 /// A secret string. Read it with [`Secret::expose`], only where it goes on the wire
 /// or into the token store.
 #[derive(Clone, Default, PartialEq, Eq)]
-pub struct Secret(String);
+pub struct Secret(Arc<Zeroed>);
+
+/// The one allocation behind every copy of a [`Secret`]; wiped when freed.
+#[derive(Default, PartialEq, Eq)]
+struct Zeroed(String);
+
+impl Drop for Zeroed {
+    fn drop(&mut self) {
+        self.0.zeroize();
+    }
+}
 
 impl Secret {
     /// Wraps a value; the caller's copy is moved in, not duplicated.
     pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
+        Secret(Arc::new(Zeroed(value.into())))
     }
 
     /// The value itself. Every call site is a place where the secret leaves the type.
     pub fn expose(&self) -> &str {
-        &self.0
+        &self.0 .0
     }
 
     /// True when the secret holds nothing (or only whitespace).
     pub fn is_blank(&self) -> bool {
-        self.0.trim().is_empty()
+        self.0 .0.trim().is_empty()
     }
 }
 
 impl From<String> for Secret {
     fn from(value: String) -> Self {
-        Secret(value)
+        Secret::new(value)
     }
 }
 
 impl From<&str> for Secret {
     fn from(value: &str) -> Self {
-        Secret(value.to_owned())
+        Secret::new(value)
     }
 }
 
@@ -58,12 +71,6 @@ impl fmt::Display for Secret {
     }
 }
 
-impl Drop for Secret {
-    fn drop(&mut self) {
-        self.0.zeroize();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,6 +82,14 @@ mod tests {
         assert_eq!(format!("{secret}"), REDACTED);
         assert_eq!(format!("{:?}", Some(secret.clone())), "Some([redacted])");
         assert_eq!(secret.expose(), "s3cr3t-value");
+    }
+
+    #[test]
+    fn copies_share_one_allocation() {
+        let secret = Secret::new("shared-value");
+        let copy = secret.clone();
+        assert_eq!(secret.expose().as_ptr(), copy.expose().as_ptr());
+        assert_eq!(copy, Secret::new("shared-value"));
     }
 
     #[test]
