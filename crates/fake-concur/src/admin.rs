@@ -9,10 +9,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::faults::{Endpoint, Fault};
+use crate::faults::FaultSpec;
 use crate::state::{lock, Shared};
 
 fn bad_request(message: impl Into<String>) -> Response {
@@ -29,22 +28,9 @@ async fn reset_counters(State(shared): State<Arc<Shared>>) -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PushFault {
-    endpoint: Endpoint,
-    #[serde(default = "one")]
-    count: u32,
-    fault: Fault,
-}
-
-fn one() -> u32 {
-    1
-}
-
 async fn push_fault(
     State(shared): State<Arc<Shared>>,
-    body: Result<Json<PushFault>, JsonRejection>,
+    body: Result<Json<FaultSpec>, JsonRejection>,
 ) -> Response {
     match body {
         Ok(Json(p)) => {

@@ -100,6 +100,24 @@ impl FaultQueues {
     }
 }
 
+/// A fault to queue, as `POST /_admin/faults` and the binary's `--fault` take it:
+/// `{"endpoint":"token","count":2,"fault":{"kind":"status","status":503}}`.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// Which requests get it.
+    pub endpoint: Endpoint,
+    /// How many of them (default 1).
+    #[serde(default = "one")]
+    pub count: u32,
+    /// What they get.
+    pub fault: Fault,
+}
+
+fn one() -> u32 {
+    1
+}
+
 /// Largest token request body the fake reads (a real one is a few hundred bytes).
 const MAX_FORM_BYTES: usize = 64 * 1024;
 

@@ -41,7 +41,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use config::FakeConfig;
-pub use faults::{Endpoint, Fault};
+pub use faults::{Endpoint, Fault, FaultSpec};
 pub use state::{Counters, IssuedTokens};
 
 use connection::{ConnHandle, KillableListener};

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use fake_concur::{FakeConcur, FakeConfig};
+use fake_concur::{FakeConcur, FakeConfig, FaultSpec};
 use tokio::sync::oneshot;
 
 /// A fake SAP Concur OAuth2 token and API server on 127.0.0.1.
@@ -35,6 +35,10 @@ struct Args {
     /// Delay added to every non-admin reply.
     #[arg(long, value_name = "MS")]
     latency_ms: Option<u64>,
+    /// Queue a fault at start, as JSON (repeatable), the same shape as the admin
+    /// API's: '{"endpoint":"token","count":2,"fault":{"kind":"status","status":503}}'.
+    #[arg(long = "fault", value_name = "JSON")]
+    faults: Vec<String>,
     /// Shift the server's clock (absolute times it sends) by this many seconds.
     #[arg(long, value_name = "SECS", allow_hyphen_values = true)]
     clock_offset: Option<i64>,
@@ -126,6 +130,16 @@ async fn main() -> ExitCode {
     let args = Args::parse();
     let port = args.port;
     let exit_on_eof = args.exit_on_stdin_eof;
+    let mut faults = Vec::new();
+    for text in &args.faults {
+        match serde_json::from_str::<FaultSpec>(text) {
+            Ok(spec) => faults.push(spec),
+            Err(e) => {
+                eprintln!("fake-concur: --fault {text:?} is not a fault: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let fake = match FakeConcur::start_on(args.config(), port).await {
         Ok(fake) => fake,
         Err(e) => {
@@ -133,6 +147,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    for spec in faults {
+        fake.push_fault(spec.endpoint, spec.fault, spec.count);
+    }
     {
         let mut out = std::io::stdout().lock();
         if writeln!(out, "{}", fake.base_url())

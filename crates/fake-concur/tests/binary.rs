@@ -96,3 +96,52 @@ fn keeps_running_on_dev_null_stdin_until_sigterm() {
     }
     assert!(child.wait().unwrap().success(), "a clean exit on SIGTERM");
 }
+
+#[test]
+fn fault_flags_queue_faults_at_start() {
+    let fault = r#"{"endpoint":"token","count":1,"fault":{"kind":"status","status":503}}"#;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fake-concur"))
+        .args(["--port", "0", "--exit-on-stdin-eof", "--fault", fault])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim_end().to_string();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let statuses: Vec<u16> = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let mut statuses = Vec::new();
+        for _ in 0..2 {
+            let reply = client
+                .post(format!("{url}/oauth2/v0/token"))
+                .form(&[("client_id", "fake-client-id")])
+                .send()
+                .await
+                .unwrap();
+            statuses.push(reply.status().as_u16());
+        }
+        statuses
+    });
+    assert_eq!(statuses[0], 503, "the queued fault answers first");
+    assert_ne!(statuses[1], 503, "then the server answers normally");
+    drop(child.stdin.take());
+    let _ = child.wait();
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_fake-concur"))
+        .args(["--port", "0", "--fault", "{\"kind\":\"nope\"}"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        bad.status.code(),
+        Some(2),
+        "a malformed --fault is a usage error"
+    );
+}
