@@ -63,8 +63,10 @@ async fn killed_mid_save_leaves_a_complete_old_or_new_version() {
         let stored = TokenRecord::from_json(&bytes).unwrap_or_else(|e| {
             panic!("torn token file after a kill ({e}): {} bytes", bytes.len())
         });
-        let issued_now: Vec<String> = fake
-            .known_secrets()
+        // A request the killed process already sent is still handled by the
+        // server: wait until nothing new is issued before judging the trial.
+        let issued_now: Vec<String> = settled_secrets(&fake)
+            .await
             .into_iter()
             .filter(|s| !before.contains(s))
             .collect();
@@ -125,4 +127,17 @@ async fn killed_mid_save_leaves_a_complete_old_or_new_version() {
         })
         .count();
     assert_eq!(leftovers, 0, "stale temp files were not cleaned up");
+}
+
+/// The server's secrets once it has stopped issuing new ones (10 ms quiet).
+async fn settled_secrets(fake: &FakeConcur) -> Vec<String> {
+    let mut last = fake.known_secrets();
+    loop {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let now = fake.known_secrets();
+        if now.len() == last.len() {
+            return now;
+        }
+        last = now;
+    }
 }
