@@ -5,12 +5,11 @@
 //! installs Debian's redis-server and sets it). Without that variable the tests
 //! fail: a fleet store that was never tested must not look green.
 //!
-//! The fleet test runs this same test binary as worker processes (the ignored
-//! `fleet_worker` test, selected with `--exact --ignored`).
+//! The fleet test's worker processes are `stress-worker fleet` (from
+//! crates/concur-auth-reliability), four of them with four managers each.
 
 #![cfg(feature = "redis")]
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -805,23 +804,22 @@ async fn managers_recover_when_redis_restarts() {
 // ---------------------------------------------------------------------------
 // A fleet: 16 managers in 4 processes, rotation on, 2-second access tokens.
 
-const WORKER_ENV: &str = "CONCUR_TEST_FLEET_WORKER";
-
-#[derive(Debug, Default)]
-struct WorkerReport {
-    calls: u64,
-    api_calls: u64,
-    errors: Vec<String>,
-    first_ms: u64,
-    last_ms: u64,
-    tokens: BTreeSet<String>,
-}
-
-fn unix_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
+/// `stress-worker` (crates/concur-auth-reliability), the fleet test's worker
+/// process: cargo builds it beside this test when the workspace is tested.
+fn stress_worker() -> std::path::PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let path = exe
+        .parent()
         .unwrap()
-        .as_millis() as u64
+        .parent()
+        .unwrap()
+        .join("stress-worker");
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo build -p concur-auth-reliability` (cargo test --workspace builds it)",
+        path.display()
+    );
+    path
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -841,24 +839,32 @@ async fn sixteen_managers_in_four_processes_refresh_once_per_window() {
         .unwrap();
     fake.reset_counters();
 
-    let exe = std::env::current_exe().unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let credentials = folder.path().join("credentials.json");
+    let config = fake.config();
+    std::fs::write(
+        &credentials,
+        serde_json::json!({"appID": config.client_id, "clientSecret": config.client_secret})
+            .to_string(),
+    )
+    .unwrap();
+    let worker = stress_worker();
     let children: Vec<_> = (0..4)
         .map(|_| {
-            Command::new(&exe)
+            Command::new(&worker)
+                .args(["--credentials", credentials.to_str().unwrap()])
+                .args(["--store", &server.url(), "--base-url", &fake.base_url()])
                 .args([
-                    "fleet_worker",
-                    "--exact",
-                    "--ignored",
-                    "--nocapture",
-                    "--test-threads",
-                    "1",
+                    "--leeway",
+                    "300",
+                    "fleet",
+                    "--managers",
+                    "4",
+                    "--seconds",
+                    "10",
                 ])
-                .env(WORKER_ENV, "1")
-                .env("CONCUR_TEST_FLEET_REDIS", server.url())
-                .env("CONCUR_TEST_FLEET_BASE_URL", fake.base_url())
-                .env("CONCUR_TEST_FLEET_SECS", "10")
-                .env("CONCUR_TEST_FLEET_MANAGERS", "4")
                 .env_remove("RUST_LOG")
+                .env_remove("CONCUR_AUTH_LOG")
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
                 .spawn()
@@ -928,83 +934,4 @@ async fn sixteen_managers_in_four_processes_refresh_once_per_window() {
     );
     assert_keys_hold_no_secret(&server, &fake.known_secrets());
     fake.shutdown().await;
-}
-
-/// The worker process of the fleet test (run by it; does nothing otherwise).
-#[test]
-#[ignore = "a worker process of sixteen_managers_in_four_processes_refresh_once_per_window"]
-fn fleet_worker() {
-    if std::env::var_os(WORKER_ENV).is_none() {
-        return;
-    }
-    let var = |name: &str| std::env::var(name).unwrap();
-    let url = var("CONCUR_TEST_FLEET_REDIS");
-    let base_url = var("CONCUR_TEST_FLEET_BASE_URL");
-    let run_for = Duration::from_secs(var("CONCUR_TEST_FLEET_SECS").parse().unwrap());
-    let count: usize = var("CONCUR_TEST_FLEET_MANAGERS").parse().unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let reports = runtime.block_on(async {
-        let tasks: Vec<_> = (0..count)
-            .map(|_| {
-                let manager = manager_on(RedisStore::open(&url).unwrap(), &base_url);
-                tokio::spawn(async move {
-                    let mut report = WorkerReport {
-                        first_ms: unix_ms(),
-                        ..WorkerReport::default()
-                    };
-                    let started = Instant::now();
-                    while started.elapsed() < run_for {
-                        report.calls += 1;
-                        match manager.access_token().await {
-                            Ok(token) => {
-                                report.tokens.insert(token.expose().to_owned());
-                            }
-                            Err(err) => report.errors.push(format!("{}: {err}", err.code())),
-                        }
-                        if report.calls.is_multiple_of(10) {
-                            match manager
-                                .api_client()
-                                .get("/profile/identity/v4/Users/")
-                                .await
-                            {
-                                Ok(reply) if reply.status == 200 => report.api_calls += 1,
-                                Ok(reply) => {
-                                    report.errors.push(format!("API answered {}", reply.status))
-                                }
-                                Err(err) => report.errors.push(format!("{}: {err}", err.code())),
-                            }
-                        }
-                        report.last_ms = unix_ms();
-                        tokio::time::sleep(Duration::from_millis(10 + fastrand::u64(0..20))).await;
-                    }
-                    report
-                })
-            })
-            .collect();
-        let mut reports = Vec::new();
-        for task in tasks {
-            reports.push(task.await.unwrap());
-        }
-        reports
-    });
-    drop(runtime);
-    let managers: Vec<_> = reports
-        .iter()
-        .map(|r| {
-            serde_json::json!({
-                "calls": r.calls, "api_calls": r.api_calls, "errors": r.errors,
-                "distinct_tokens": r.tokens.len(),
-            })
-        })
-        .collect();
-    let summary = serde_json::json!({
-        "first_ms": reports.iter().map(|r| r.first_ms).min(),
-        "last_ms": reports.iter().map(|r| r.last_ms).max(),
-        "managers": managers,
-    });
-    println!("\nFLEET-RESULT {summary}");
 }
