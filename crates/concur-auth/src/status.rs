@@ -19,7 +19,7 @@ pub struct Status {
     pub access_token_expires_at: Option<i64>,
     /// When the refresh token expires, Unix seconds.
     pub refresh_token_expires_at: Option<i64>,
-    /// Whole days left on the refresh token (negative once expired).
+    /// Days left on the refresh token, to the nearest day (negative once expired).
     pub refresh_token_days_left: Option<i64>,
     /// Fewer than [`REFRESH_WARNING_DAYS`] days left: plan a new request token.
     pub refresh_token_expiring_soon: bool,
@@ -54,9 +54,11 @@ impl Status {
                 store,
             };
         };
+        // Rounded to the nearest day: a token issued for 180 days reads 180 for
+        // its first half day, rather than 179 from its second second on.
         let days_left = record
             .refresh_token_expires_at
-            .map(|at| (at - now).div_euclid(86_400));
+            .map(|at| (at - now + 43_200).div_euclid(86_400));
         let expired = record.refresh_token_expired(now);
         Status {
             initialized: true,
@@ -118,6 +120,23 @@ mod tests {
         assert!(status.refresh_token_expiring_soon && !status.refresh_token_expired);
         let json = status.to_json();
         assert!(!json.contains("SECRET"), "{json}");
+    }
+
+    #[test]
+    fn days_left_is_stable_right_after_issue() {
+        let issued_at = 1_000_000;
+        let record = TokenRecord {
+            refresh_token_expires_at: Some(issued_at + 180 * 86_400),
+            ..Default::default()
+        };
+        for elapsed in [0, 1, 3_600, 43_199] {
+            let status = Status::from_record(Some(&record), issued_at + elapsed, 300, "m".into());
+            assert_eq!(
+                status.refresh_token_days_left,
+                Some(180),
+                "after {elapsed} s"
+            );
+        }
     }
 
     #[test]
