@@ -19,9 +19,12 @@ CONCUR_TEST_REDIS_SERVER=$(bash scripts/test-redis.sh --install-only)
 export CONCUR_TEST_REDIS_SERVER
 log=$(mktemp)
 status=0
-cargo test --workspace "${bindings[@]}" --exclude concur-auth-reliability 2>&1 | tee "$log" || status=$?
+# The Redis fleet test runs stress-worker processes: build them first, since
+# the reliability crate's own tests run separately below.
+cargo build --quiet -p concur-auth-reliability --bins
+cargo test --no-fail-fast --workspace "${bindings[@]}" --exclude concur-auth-reliability 2>&1 | tee "$log" || status=$?
 echo "--- reliability proofs (figures printed for docs/RELIABILITY.md)"
-cargo test -p concur-auth-reliability -- --nocapture --test-threads=1 2>&1 | tee -a "$log" || status=$?
+cargo test --no-fail-fast -p concur-auth-reliability -- --nocapture --test-threads=1 2>&1 | tee -a "$log" || status=$?
 echo "--- the Rust example against fake-concur"
 example_dir=$(mktemp -d)
 coproc FAKE { exec "${CARGO_TARGET_DIR:-target}/x86_64-unknown-linux-gnu/debug/fake-concur" --port 0 --exit-on-stdin-eof; }
