@@ -260,6 +260,24 @@ fn seeded_record(fake: &FakeConcur) -> TokenRecord {
     }
 }
 
+/// A fake Concur with 2 s access tokens and rotation on, whose refresh token
+/// (with an already stale access token) is stored in `server`.
+async fn rotating_fake_seeded_into(server: &RedisServer) -> FakeConcur {
+    let fake = FakeConcur::start(FakeConfig {
+        access_token_ttl_secs: 2,
+        rotate_refresh_tokens: true,
+        ..FakeConfig::default()
+    })
+    .await
+    .unwrap();
+    RedisStore::open(&server.url())
+        .unwrap()
+        .save(&seeded_record(&fake), None)
+        .await
+        .unwrap();
+    fake
+}
+
 fn credentials() -> Credentials {
     let config = FakeConfig::default();
     Credentials::new(config.client_id, config.client_secret)
@@ -730,18 +748,7 @@ async fn a_valid_access_token_is_served_from_memory_while_redis_is_down() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn managers_recover_when_redis_restarts() {
     let mut server = RedisServer::start_persistent();
-    let fake = FakeConcur::start(FakeConfig {
-        access_token_ttl_secs: 2,
-        rotate_refresh_tokens: true,
-        ..FakeConfig::default()
-    })
-    .await
-    .unwrap();
-    RedisStore::open(&server.url())
-        .unwrap()
-        .save(&seeded_record(&fake), None)
-        .await
-        .unwrap();
+    let fake = rotating_fake_seeded_into(&server).await;
     let started = Instant::now();
     let run_for = Duration::from_secs(8);
     let workers: Vec<_> = (0..4)
@@ -825,18 +832,7 @@ fn stress_worker() -> std::path::PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixteen_managers_in_four_processes_refresh_once_per_window() {
     let server = RedisServer::start();
-    let fake = FakeConcur::start(FakeConfig {
-        access_token_ttl_secs: 2,
-        rotate_refresh_tokens: true,
-        ..FakeConfig::default()
-    })
-    .await
-    .unwrap();
-    RedisStore::open(&server.url())
-        .unwrap()
-        .save(&seeded_record(&fake), None)
-        .await
-        .unwrap();
+    let fake = rotating_fake_seeded_into(&server).await;
     fake.reset_counters();
 
     let folder = tempfile::tempdir().unwrap();

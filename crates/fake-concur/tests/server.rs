@@ -54,6 +54,11 @@ async fn post_form(fake: &FakeConcur, form: &[(&str, String)]) -> (u16, Value) {
     (status, response.json().await.unwrap())
 }
 
+/// Sends `request` and parses its JSON reply (admin calls in these tests).
+async fn send_json<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> T {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 fn base64url_decode(s: &str) -> Vec<u8> {
     let val = |c: u8| match c {
         b'A'..=b'Z' => c - b'A',
@@ -619,14 +624,7 @@ async fn admin_api_mirrors_the_library() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.json::<Value>().await.unwrap()["access_token_ttl_secs"], 2);
     assert!(fake.config().rotate_refresh_tokens);
-    let got: Value = c
-        .get(admin("config"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let got: Value = send_json(c.get(admin("config"))).await;
     assert_eq!(got["client_id"], "fake-client-id");
     let r = c
         .post(admin("config"))
@@ -637,24 +635,10 @@ async fn admin_api_mirrors_the_library() {
     assert_eq!(r.status(), 400);
 
     // issued tokens and request tokens
-    let issued: Value = c
-        .post(admin("issue-refresh-token"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let issued: Value = send_json(c.post(admin("issue-refresh-token"))).await;
     assert_eq!(issued["expires_in"], 2);
     assert_eq!(issued["geolocation"], fake.base_url());
-    let rt: Value = c
-        .post(admin("request-token"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let rt: Value = send_json(c.post(admin("request-token"))).await;
     let rt = rt["request_token"].as_str().unwrap().to_string();
     let mut form = password_form(&fake.config());
     form[4].1 = rt.clone();
@@ -716,24 +700,10 @@ async fn admin_api_mirrors_the_library() {
     );
 
     // secrets, counters, revoked
-    let secrets: Vec<String> = c
-        .get(admin("secrets"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let secrets: Vec<String> = send_json(c.get(admin("secrets"))).await;
     assert!(secrets.contains(&rt));
     assert!(secrets.iter().any(|s| s == access));
-    let counters: Value = c
-        .get(admin("counters"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let counters: Value = send_json(c.get(admin("counters"))).await;
     assert_eq!(counters["token_requests"], 3);
     assert_eq!(counters["password_grants"], 1);
     assert_eq!(counters["user_requests"], 2);
@@ -746,14 +716,7 @@ async fn admin_api_mirrors_the_library() {
         204
     );
     assert_eq!(fake.counters(), Counters::default());
-    let revoked: Value = c
-        .get(admin("revoked"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let revoked: Value = send_json(c.get(admin("revoked"))).await;
     assert_eq!(revoked["revoked"], false);
 }
 
