@@ -96,6 +96,8 @@ pub struct Error {
     correlation_id: Option<String>,
     /// How long the server asked us to wait (429/503 `Retry-After`).
     retry_after: Option<std::time::Duration>,
+    /// A store's compare-and-swap found another revision (see `store::conflict`).
+    conflict: bool,
 }
 
 /// Shorthand used throughout the crate.
@@ -111,6 +113,7 @@ impl Error {
             http_status: None,
             correlation_id: None,
             retry_after: None,
+            conflict: false,
         }
     }
 
@@ -151,6 +154,18 @@ impl Error {
     /// How long the server asked to wait before trying again, if it said.
     pub fn retry_after(&self) -> Option<std::time::Duration> {
         self.retry_after
+    }
+
+    /// Marks a compare-and-swap mismatch (only `store::conflict` does).
+    pub(crate) fn into_conflict(mut self) -> Self {
+        self.conflict = true;
+        self
+    }
+
+    /// Whether a store refused a save because the stored revision was not the
+    /// expected one (someone else saved in between). Kind `Store`.
+    pub fn is_conflict(&self) -> bool {
+        self.conflict
     }
 
     /// What kind of failure this is.

@@ -476,10 +476,7 @@ impl TokenManager {
             tracing::info!("Concur rotated the refresh token; saving the new one");
         }
         let saved = match store.save(&record, Some(previous.revision)).await {
-            Err(err)
-                if err.kind() == ErrorKind::Store
-                    && err.message().contains("changed underneath") =>
-            {
+            Err(err) if err.is_conflict() => {
                 // Someone wrote without the lease. Ours is the newest token Concur
                 // issued, so it wins; theirs was read and is replaced knowingly.
                 tracing::warn!("{err}; saving the newer token over it");

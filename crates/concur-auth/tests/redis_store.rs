@@ -352,12 +352,14 @@ async fn load_save_compare_and_swap_and_clear() {
     let err = store.save(&record("r-other"), None).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Store);
     assert!(err.message().contains("changed underneath"), "{err}");
+    assert!(err.is_conflict(), "{err}");
     assert!(err.message().contains("Some(1)"), "{err}");
 
     assert_eq!(store.save(&record("r2"), Some(1)).await.unwrap(), 2);
     let err = store.save(&record("r3"), Some(1)).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Store);
     assert!(err.message().contains("changed underneath"), "{err}");
+    assert!(err.is_conflict(), "{err}");
     let loaded = store.load().await.unwrap().unwrap();
     assert_eq!((loaded.refresh_token.expose(), loaded.revision), ("r2", 2));
 
@@ -370,6 +372,7 @@ async fn load_save_compare_and_swap_and_clear() {
     store.clear().await.unwrap();
     let err = store.save(&record("r4"), Some(2)).await.unwrap_err();
     assert!(err.message().contains("changed underneath"), "{err}");
+    assert!(err.is_conflict(), "{err}");
     assert_eq!(store.save(&record("r4"), None).await.unwrap(), 1);
     assert!(store.describe().starts_with(&format!(
         "redis 127.0.0.1:{} (db 0) key concur-auth:token",

@@ -305,3 +305,24 @@ async fn a_failed_exchange_is_not_shared_with_later_refreshes() {
         ErrorKind::NotInitialized
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_save_conflict_keeps_the_token_concur_just_issued() {
+    let setup = Setup::with_config(FakeConfig {
+        rotate_refresh_tokens: true,
+        ..FakeConfig::default()
+    })
+    .await;
+    let seeded = setup.seed_expired_access_token();
+    let manager = manager_over(
+        &setup,
+        ScriptedStore::written_behind_our_back(&setup.token_path()),
+    );
+    // The compare-and-swap fails (someone saved without the lease); the token
+    // Concur just issued is the newest there is, so it is saved over theirs.
+    let token = manager.access_token().await.unwrap();
+    let stored = setup.stored();
+    assert_eq!(stored.access_token.as_ref(), Some(&token));
+    assert_ne!(stored.refresh_token, seeded.refresh_token);
+    assert_eq!(setup.fake.counters().refresh_grants, 1);
+}

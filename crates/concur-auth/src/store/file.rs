@@ -107,7 +107,7 @@ impl TokenStore for FileStore {
         self.blocking(move |path| {
             let current = read_record(path)?.map(|r| r.revision);
             if current != expected {
-                return Err(conflict(&describe, expected, current));
+                return Err(super::conflict(&describe, expected, current));
             }
             let revision = current.map_or(1, |r| r + 1);
             let record = TokenRecord { revision, ..record };
@@ -130,16 +130,6 @@ impl TokenStore for FileStore {
     fn describe(&self) -> String {
         format!("file {}", self.path.display())
     }
-}
-
-/// The error for a compare-and-swap mismatch (shared with the memory store).
-pub(crate) fn conflict(store: &str, expected: Option<u64>, current: Option<u64>) -> Error {
-    Error::new(
-        ErrorKind::Store,
-        format!(
-            "token store {store} changed underneath us (expected revision {expected:?}, found {current:?}); not overwriting it"
-        ),
-    )
 }
 
 /// `path` + `suffix`, in the same folder.
@@ -370,6 +360,7 @@ mod tests {
         store.save(&record("r2"), Some(1)).await.unwrap();
         let err = store.save(&record("r3"), Some(1)).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Store);
+        assert!(err.is_conflict(), "{err}");
         assert_eq!(
             store.load().await.unwrap().unwrap().refresh_token.expose(),
             "r2"

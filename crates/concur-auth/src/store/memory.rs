@@ -58,7 +58,7 @@ impl TokenStore for MemoryStore {
         let mut slot = self.record.lock().expect("memory store poisoned");
         let current = slot.as_ref().map(|r| r.revision);
         if current != expected {
-            return Err(super::file::conflict(&self.describe(), expected, current));
+            return Err(super::conflict(&self.describe(), expected, current));
         }
         let revision = current.map_or(1, |r| r + 1);
         *slot = Some(TokenRecord {

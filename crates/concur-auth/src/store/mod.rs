@@ -24,6 +24,19 @@ use std::sync::Arc;
 
 use crate::error::Error;
 
+/// The error a [`TokenStore::save`] returns when the stored revision is not the
+/// expected one; the manager recognises it by [`Error::is_conflict`]. Every
+/// store, including one of your own, should build its mismatch error here.
+pub fn conflict(store: &str, expected: Option<u64>, current: Option<u64>) -> Error {
+    Error::new(
+        crate::ErrorKind::Store,
+        format!(
+            "token store {store} changed underneath us (expected revision {expected:?}, found {current:?}); not overwriting it"
+        ),
+    )
+    .into_conflict()
+}
+
 /// Environment variable naming the store for `from_env` and the CLI.
 pub const STORE_ENV: &str = "CONCUR_STORE";
 

@@ -400,7 +400,7 @@ impl TokenStore for RedisStore {
             .await?;
         match status {
             1 => Ok(revision),
-            0 => Err(super::file::conflict(
+            0 => Err(super::conflict(
                 &self.describe(),
                 expected,
                 u64::try_from(current).ok(),

@@ -148,6 +148,7 @@ pub struct ScriptedStore {
     inner: FileStore,
     failing_saves: std::sync::atomic::AtomicU32,
     stale_first_load: std::sync::Mutex<Option<TokenRecord>>,
+    sneaky_write: std::sync::atomic::AtomicBool,
 }
 
 impl ScriptedStore {
@@ -157,6 +158,7 @@ impl ScriptedStore {
             inner: FileStore::new(path),
             failing_saves: count.into(),
             stale_first_load: Default::default(),
+            sneaky_write: false.into(),
         }
     }
 
@@ -166,6 +168,19 @@ impl ScriptedStore {
             inner: FileStore::new(path),
             failing_saves: 0.into(),
             stale_first_load: std::sync::Mutex::new(Some(stale)),
+            sneaky_write: false.into(),
+        }
+    }
+
+    /// Just before the first save, someone rewrites the stored record without
+    /// the lease (same content, next revision), so that save's compare-and-swap
+    /// fails.
+    pub fn written_behind_our_back(path: &Path) -> Self {
+        ScriptedStore {
+            inner: FileStore::new(path),
+            failing_saves: 0.into(),
+            stale_first_load: Default::default(),
+            sneaky_write: true.into(),
         }
     }
 }
@@ -185,6 +200,10 @@ impl concur_auth::TokenStore for ScriptedStore {
 
     async fn save(&self, record: &TokenRecord, expected: Option<u64>) -> concur_auth::Result<u64> {
         use std::sync::atomic::Ordering;
+        if self.sneaky_write.swap(false, Ordering::SeqCst) {
+            let current = self.inner.load().await?.expect("a stored record");
+            self.inner.save(&current, Some(current.revision)).await?;
+        }
         let fail = self
             .failing_saves
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
