@@ -42,9 +42,17 @@ test('401 → one refresh → retried, shared by concurrent fetches', async () =
   await m.accessToken();
   await fake.admin('POST', 'expire-access-tokens');
   await fake.resetCounters();
-  const responses = await Promise.all(Array.from({ length: 10 }, () => m.fetch(USERS)));
+  // Slow replies keep all ten first requests in flight before any 401 comes
+  // back, so each of them is rejected and retried once, whatever the timing.
+  await fake.config({ latency_ms: 300 });
+  let responses;
+  try {
+    responses = await Promise.all(Array.from({ length: 10 }, () => m.fetch(USERS)));
+    await Promise.all(responses.map((r) => r.arrayBuffer()));
+  } finally {
+    await fake.config({ latency_ms: 0 });
+  }
   assert.ok(responses.every((r) => r.status === 200), responses.map((r) => r.status).join());
-  await Promise.all(responses.map((r) => r.arrayBuffer()));
   const counters = await fake.counters();
   assert.equal(counters.refresh_grants, 1);
   assert.equal(counters.user_requests, 20);
