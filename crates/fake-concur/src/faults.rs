@@ -1,9 +1,9 @@
 //! Injected failures and the middleware that applies them.
 //!
-//! Every non-admin request passes through [`instrument`], which counts it, waits
-//! the configured latency, then takes the next queued fault for its endpoint (if
-//! any) and answers with it instead of the real handler. Counting happens before
-//! the fault so tests can assert how often a client retried.
+//! Every non-admin request, once counted (see `counting`), passes through
+//! [`inject`], which waits the configured latency, then takes the next queued
+//! fault for its endpoint (if any) and answers with it instead of the real
+//! handler.
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -12,15 +12,15 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::connection::ConnHandle;
+use crate::counting::RequestKind;
 use crate::errors::concur_error;
-use crate::state::{lock, Grant, RequestKind, Shared};
-use crate::token_endpoint::{parse_form, TOKEN_PATH};
+use crate::state::{lock, Shared};
 
 /// Which requests a queued fault applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
@@ -118,65 +118,17 @@ fn one() -> u32 {
     1
 }
 
-/// Largest token request body the fake reads (a real one is a few hundred bytes).
-const MAX_FORM_BYTES: usize = 64 * 1024;
-
-fn classify(method: &Method, path: &str, form: Option<&[u8]>) -> RequestKind {
-    if path == TOKEN_PATH && method == Method::POST {
-        let grant = form.and_then(|body| {
-            parse_form(body)
-                .into_iter()
-                .find(|(k, _)| k == "grant_type")
-                .and_then(|(_, v)| match v.as_str() {
-                    "password" => Some(Grant::Password),
-                    "refresh_token" => Some(Grant::Refresh),
-                    "client_credentials" => Some(Grant::ClientCredentials),
-                    _ => None,
-                })
-        });
-        return RequestKind::Token(grant);
-    }
-    let users =
-        path == "/profile/identity/v4/Users" || path.starts_with("/profile/identity/v4/Users/");
-    if users && method == Method::GET {
-        RequestKind::User
-    } else if path == "/app-mgmt/v0/connections" && method == Method::DELETE {
-        RequestKind::Revoke
-    } else {
-        RequestKind::Other
-    }
-}
-
-/// Whether a path belongs to the admin API, which is never counted, delayed or faulted.
-pub(crate) fn is_admin(path: &str) -> bool {
-    path == "/_admin" || path.starts_with("/_admin/")
-}
-
 /// The middleware described in the module docs.
-pub(crate) async fn instrument(
+pub(crate) async fn inject(
     State(shared): State<Arc<Shared>>,
     ConnectInfo(conn): ConnectInfo<ConnHandle>,
     req: Request,
     next: Next,
 ) -> Response {
-    if is_admin(req.uri().path()) {
+    // Only requests the counting layer classified (never the admin API).
+    let Some(kind) = req.extensions().get::<RequestKind>().copied() else {
         return next.run(req).await;
-    }
-    // The grant type lives in the body: buffer it, then hand it on unchanged.
-    let (req, kind) = if req.uri().path() == TOKEN_PATH && req.method() == Method::POST {
-        let (parts, body) = req.into_parts();
-        let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM_BYTES).await else {
-            shared.counters.count(RequestKind::Token(None));
-            return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
-        };
-        let kind = classify(&parts.method, parts.uri.path(), Some(&bytes));
-        (Request::from_parts(parts, Body::from(bytes)), kind)
-    } else {
-        let kind = classify(req.method(), req.uri().path(), None);
-        (req, kind)
     };
-    shared.counters.count(kind);
-
     let latency = shared.config().latency_ms;
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
@@ -320,19 +272,5 @@ mod tests {
         );
         let e: Endpoint = serde_json::from_str(r#""any""#).unwrap();
         assert_eq!(e, Endpoint::Any);
-    }
-
-    #[test]
-    fn classify_counts_grants_from_the_body() {
-        let k = classify(
-            &Method::POST,
-            TOKEN_PATH,
-            Some(b"grant_type=refresh_token&x=1"),
-        );
-        assert_eq!(k, RequestKind::Token(Some(Grant::Refresh)));
-        let k = classify(&Method::GET, "/profile/identity/v4/Users/abc", None);
-        assert_eq!(k, RequestKind::User);
-        let k = classify(&Method::GET, TOKEN_PATH, None);
-        assert_eq!(k, RequestKind::Other);
     }
 }

@@ -21,6 +21,7 @@ mod admin;
 mod api_endpoints;
 mod config;
 mod connection;
+mod counting;
 mod errors;
 mod faults;
 mod random;
@@ -41,8 +42,9 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use config::FakeConfig;
+pub use counting::Counters;
 pub use faults::{Endpoint, Fault, FaultSpec};
-pub use state::{Counters, IssuedTokens};
+pub use state::IssuedTokens;
 
 use connection::{ConnHandle, KillableListener};
 use state::{lock, Shared};
@@ -90,7 +92,11 @@ fn router(shared: Arc<Shared>) -> Router {
         .fallback(api_endpoints::not_found)
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
-            faults::instrument,
+            faults::inject,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            counting::count,
         ))
         .layer(axum::middleware::map_response(correlation_id))
         .with_state(shared)

@@ -1,9 +1,9 @@
-//! What the server remembers: its configuration, the tokens it issued and the
-//! request counters. Maps sit behind std mutexes that are never held across an
-//! `.await`; counters are atomics so hot paths stay lock-free.
+//! What the server remembers: its configuration and the tokens it issued, plus
+//! handles on the request counters and fault queues. Maps sit behind std mutexes
+//! that are never held across an `.await`.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::config::FakeConfig;
+use crate::counting::AtomicCounters;
 use crate::faults::FaultQueues;
 use crate::random;
 
@@ -28,99 +29,6 @@ pub struct IssuedTokens {
     /// Absolute Unix time (seconds) when the refresh token expires.
     pub refresh_expires_in: u64,
     pub geolocation: String,
-}
-
-/// A snapshot of how many requests of each kind the server has seen, so tests can
-/// assert e.g. "one refresh for a thousand callers". Faulted requests count too.
-#[derive(Clone, Copy, Debug, Default, Serialize, PartialEq, Eq)]
-pub struct Counters {
-    /// Every `POST /oauth2/v0/token`, whatever its grant or outcome.
-    pub token_requests: u64,
-    pub password_grants: u64,
-    pub refresh_grants: u64,
-    pub client_credentials_grants: u64,
-    /// Profile v4 list and by-id requests.
-    pub user_requests: u64,
-    /// `DELETE /app-mgmt/v0/connections`.
-    pub revoke_requests: u64,
-    /// Everything else except the admin API.
-    pub other_requests: u64,
-}
-
-/// What a non-admin request was, for counting and for choosing its fault queue.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum RequestKind {
-    Token(Option<Grant>),
-    User,
-    Revoke,
-    Other,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Grant {
-    Password,
-    Refresh,
-    ClientCredentials,
-}
-
-#[derive(Debug, Default)]
-pub(crate) struct AtomicCounters {
-    token_requests: AtomicU64,
-    password_grants: AtomicU64,
-    refresh_grants: AtomicU64,
-    client_credentials_grants: AtomicU64,
-    user_requests: AtomicU64,
-    revoke_requests: AtomicU64,
-    other_requests: AtomicU64,
-}
-
-impl AtomicCounters {
-    pub(crate) fn count(&self, kind: RequestKind) {
-        let bump = |c: &AtomicU64| {
-            c.fetch_add(1, Ordering::Relaxed);
-        };
-        match kind {
-            RequestKind::Token(grant) => {
-                bump(&self.token_requests);
-                match grant {
-                    Some(Grant::Password) => bump(&self.password_grants),
-                    Some(Grant::Refresh) => bump(&self.refresh_grants),
-                    Some(Grant::ClientCredentials) => bump(&self.client_credentials_grants),
-                    None => {}
-                }
-            }
-            RequestKind::User => bump(&self.user_requests),
-            RequestKind::Revoke => bump(&self.revoke_requests),
-            RequestKind::Other => bump(&self.other_requests),
-        }
-    }
-
-    pub(crate) fn snapshot(&self) -> Counters {
-        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
-        Counters {
-            token_requests: get(&self.token_requests),
-            password_grants: get(&self.password_grants),
-            refresh_grants: get(&self.refresh_grants),
-            client_credentials_grants: get(&self.client_credentials_grants),
-            user_requests: get(&self.user_requests),
-            revoke_requests: get(&self.revoke_requests),
-            other_requests: get(&self.other_requests),
-        }
-    }
-
-    pub(crate) fn reset(&self) {
-        for c in [
-            &self.token_requests,
-            &self.password_grants,
-            &self.refresh_grants,
-            &self.client_credentials_grants,
-            &self.user_requests,
-            &self.revoke_requests,
-            &self.other_requests,
-        ] {
-            c.store(0, Ordering::Relaxed);
-        }
-    }
 }
 
 /// Why a password grant's request token was refused. All of them are answered
@@ -145,20 +53,22 @@ struct RequestTokenState {
     used: bool,
 }
 
+/// Every token the server has issued or accepts, with its deadline, and every
+/// secret it has known (for leak scans). Not a client-side store: the server's
+/// own book of what is valid.
 #[derive(Debug, Default)]
-struct TokenStore {
+struct TokenLedger {
     request_tokens: HashMap<String, RequestTokenState>,
     /// Refresh token → its deadline.
     refresh_tokens: HashMap<String, Instant>,
     /// Access token → its deadline.
     access_tokens: HashMap<String, Instant>,
-    /// Every secret ever known, in order of appearance, for leak scans.
     /// Every secret issued or configured, in issue order (and a set to dedupe).
     secrets: Vec<String>,
     secret_set: std::collections::HashSet<String>,
 }
 
-impl TokenStore {
+impl TokenLedger {
     fn remember(&mut self, secret: &str) {
         if self.secret_set.insert(secret.to_owned()) {
             self.secrets.push(secret.to_owned());
@@ -191,7 +101,7 @@ fn append_to_secrets_log(secret: &str) {
 pub(crate) struct Shared {
     pub(crate) base_url: String,
     config: Mutex<FakeConfig>,
-    tokens: Mutex<TokenStore>,
+    tokens: Mutex<TokenLedger>,
     pub(crate) counters: AtomicCounters,
     pub(crate) faults: Mutex<FaultQueues>,
     revoked: AtomicBool,
@@ -217,7 +127,7 @@ pub(crate) fn server_now(cfg: &FakeConfig) -> u64 {
 
 impl Shared {
     pub(crate) fn new(config: FakeConfig, base_url: String) -> Shared {
-        let mut tokens = TokenStore::default();
+        let mut tokens = TokenLedger::default();
         tokens.remember(&config.client_secret);
         tokens.remember(&config.request_token);
         tokens.request_tokens.insert(
@@ -306,7 +216,7 @@ impl Shared {
         Ok(())
     }
 
-    fn new_access_token(&self, tokens: &mut TokenStore, cfg: &FakeConfig) -> String {
+    fn new_access_token(&self, tokens: &mut TokenLedger, cfg: &FakeConfig) -> String {
         let now = server_now(cfg);
         let token = random::fake_jwt(&json!({
             "jti": random::uuid_like(),
@@ -321,7 +231,7 @@ impl Shared {
         token
     }
 
-    fn put_refresh_token(tokens: &mut TokenStore, token: &str, cfg: &FakeConfig) -> u64 {
+    fn put_refresh_token(tokens: &mut TokenLedger, token: &str, cfg: &FakeConfig) -> u64 {
         let deadline = Instant::now() + Duration::from_secs(cfg.refresh_token_ttl_secs);
         tokens.remember(token);
         tokens.refresh_tokens.insert(token.to_owned(), deadline);
