@@ -32,6 +32,7 @@ export CONCUR_TEST_REDIS_SERVER="$server"
 echo "--- using $("$server" --version)"
 
 echo "--- build"
+cargo build -p concur-auth-reliability --quiet   # stress-worker, the fleet tests' worker processes
 cargo test -p concur-auth --features redis --lib --test redis_store --no-run --quiet
 cargo test -p concur-auth-cli --test redis_fleet --no-run --quiet
 
