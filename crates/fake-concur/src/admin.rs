@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use crate::faults::FaultSpec;
 use crate::state::{lock, Shared};
 
-fn bad_request(message: impl Into<String>) -> Response {
+pub(crate) fn bad_request(message: impl Into<String>) -> Response {
     let body = json!({"error": "bad_request", "error_description": message.into()});
     (StatusCode::BAD_REQUEST, Json(body)).into_response()
 }

@@ -1,5 +1,5 @@
-//! The bearer-protected API: Profile Identity v4 (the tutorials' example call)
-//! and the revoke endpoint.
+//! The bearer-protected API: Profile Identity v4 by id (the tutorials' example
+//! call; the list is in `users.rs`) and the revoke endpoint.
 
 use std::sync::Arc;
 
@@ -7,12 +7,10 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::{json, Value};
+use serde_json::json;
 
-use crate::config::FakeConfig;
 use crate::state::{AccessError, Shared};
-
-const USERS_PATH: &str = "/profile/identity/v4/Users";
+use crate::users;
 
 /// The bearer token of a request, if it sent one.
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -45,7 +43,7 @@ fn unauthorized(description: &str, sent_token: bool) -> Response {
 }
 
 /// The 401 to send, or `None` when the request carries a live access token.
-fn rejection(shared: &Shared, headers: &HeaderMap) -> Option<Response> {
+pub(crate) fn rejection(shared: &Shared, headers: &HeaderMap) -> Option<Response> {
     let Some(token) = bearer(headers) else {
         return Some(unauthorized("missing bearer token", false));
     };
@@ -56,54 +54,7 @@ fn rejection(shared: &Shared, headers: &HeaderMap) -> Option<Response> {
     }
 }
 
-/// The one SCIM user.
-fn user_json(cfg: &FakeConfig, base_url: &str) -> Value {
-    json!({
-        "schemas": [
-            "urn:ietf:params:scim:schemas:core:2.0:User",
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-        ],
-        "id": cfg.user_id,
-        "userName": "jane.doe@example.com",
-        "displayName": "Jane Doe",
-        "name": {
-            "givenName": "Jane",
-            "familyName": "Doe",
-            "formatted": "Jane Doe"
-        },
-        "active": true,
-        "emails": [
-            {"value": "jane.doe@example.com", "type": "work", "verified": true}
-        ],
-        "localeOverrides": {"preferenceLanguage": {"value": "en-US"}},
-        "meta": {
-            "resourceType": "User",
-            "created": "2024-01-15T09:30:00.000Z",
-            "lastModified": "2025-06-01T12:00:00.000Z",
-            "version": 1,
-            "location": format!("{base_url}{USERS_PATH}/{}", cfg.user_id)
-        }
-    })
-}
-
-/// `GET /profile/identity/v4/Users[/]`: a SCIM ListResponse with the one user
-/// (query parameters are accepted and ignored).
-pub(crate) async fn list_users(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    if let Some(response) = rejection(&shared, &headers) {
-        return response;
-    }
-    let user = user_json(&shared.config(), &shared.base_url);
-    Json(json!({
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
-        "totalResults": 1,
-        "itemsPerPage": 1,
-        "startIndex": 1,
-        "Resources": [user],
-    }))
-    .into_response()
-}
-
-/// `GET /profile/identity/v4/Users/{id}`: the user, or a SCIM 404.
+/// `GET /profile/identity/v4/Users/{id}`: one of the list's users, or a SCIM 404.
 pub(crate) async fn get_user(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
@@ -113,15 +64,15 @@ pub(crate) async fn get_user(
         return response;
     }
     let cfg = shared.config();
-    if id != cfg.user_id {
+    let Some(index) = users::find(&cfg, &id) else {
         let body = json!({
             "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
             "status": "404",
             "detail": format!("user {id} not found"),
         });
         return (StatusCode::NOT_FOUND, Json(body)).into_response();
-    }
-    Json(user_json(&cfg, &shared.base_url)).into_response()
+    };
+    Json(users::user_json(&cfg, &shared.base_url, index)).into_response()
 }
 
 /// `DELETE /app-mgmt/v0/connections`: revokes every token the server issued.

@@ -38,8 +38,11 @@ pub struct FakeConfig {
     pub wrong_datacenter: Option<String>,
     /// Added before every non-admin reply.
     pub latency_ms: u64,
-    /// The id of the one Profile v4 user.
+    /// The id of the first Profile v4 user (the one the tutorials fetch).
     pub user_id: String,
+    /// How many users `GET /profile/identity/v4/Users` lists (generated on
+    /// demand; the first has `user_id`). May change while a client pages.
+    pub users: u64,
     /// How far the server's wall clock is off (seconds, may be negative): shifts
     /// the absolute times it sends (`refresh_expires_in`, JWT `iat`/`exp`), not
     /// how long tokens really live. Clients must not trust the server's clock.
@@ -63,6 +66,7 @@ impl Default for FakeConfig {
             wrong_datacenter: None,
             latency_ms: 0,
             user_id: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee".into(),
+            users: 1,
             clock_offset_secs: 0,
         }
     }

@@ -71,6 +71,8 @@ pub(crate) struct FaultQueues {
     token: VecDeque<Fault>,
     api: VecDeque<Fault>,
     any: VecDeque<Fault>,
+    /// Faults aimed at one page of the user list (see `users.rs`).
+    pub(crate) pages: crate::users::PageFaults,
 }
 
 impl FaultQueues {
@@ -160,7 +162,7 @@ fn status_or_500(status: u16) -> StatusCode {
 }
 
 /// The reply for a fault that replaces the handler (not `Delay`/`Drop`).
-fn fault_response(fault: &Fault, geolocation: &str) -> Response {
+pub(crate) fn fault_response(fault: &Fault, geolocation: &str) -> Response {
     match fault {
         Fault::Status { status } => {
             let status = status_or_500(*status);

@@ -27,6 +27,7 @@ mod faults;
 mod random;
 mod state;
 mod token_endpoint;
+mod users;
 
 use std::fmt;
 use std::future::IntoFuture;
@@ -45,6 +46,7 @@ pub use config::FakeConfig;
 pub use counting::Counters;
 pub use faults::{Endpoint, Fault, FaultSpec};
 pub use state::IssuedTokens;
+pub use users::{PageFaultSpec, MAX_PAGE_SIZE};
 
 use connection::{ConnHandle, KillableListener};
 use state::{lock, Shared};
@@ -78,17 +80,15 @@ async fn correlation_id(mut response: Response) -> Response {
 fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .route(token_endpoint::TOKEN_PATH, post(token_endpoint::token))
-        .route("/profile/identity/v4/Users", get(api_endpoints::list_users))
-        .route(
-            "/profile/identity/v4/Users/",
-            get(api_endpoints::list_users),
-        )
+        .route(users::USERS_PATH, get(users::list_users))
+        .route("/profile/identity/v4/Users/", get(users::list_users))
         .route(
             "/profile/identity/v4/Users/{id}",
             get(api_endpoints::get_user),
         )
         .route("/app-mgmt/v0/connections", delete(api_endpoints::revoke))
         .merge(admin::routes())
+        .merge(users::admin_routes())
         .fallback(api_endpoints::not_found)
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
@@ -171,7 +171,22 @@ impl FakeConcur {
         lock(&self.shared.faults).push(endpoint, fault, count)
     }
 
-    /// Forgets every queued fault.
+    /// The next `count` requests of the user-list page starting at
+    /// `start_index` (1 for the first page) get `fault`.
+    pub fn push_page_fault(&self, start_index: u64, fault: Fault, count: u32) {
+        lock(&self.shared.faults).pages.push(PageFaultSpec {
+            start_index,
+            count,
+            fault,
+        })
+    }
+
+    /// Sets how many users the list holds, e.g. while a client is paging.
+    pub fn set_users(&self, users: u64) {
+        self.shared.update_config(|cfg| cfg.users = users)
+    }
+
+    /// Forgets every queued fault (page faults included).
     pub fn clear_faults(&self) {
         lock(&self.shared.faults).clear()
     }

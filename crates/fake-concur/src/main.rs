@@ -56,9 +56,12 @@ struct Args {
     /// Geolocation to report in token replies (default: this server's URL).
     #[arg(long, value_name = "URL")]
     geolocation: Option<String>,
-    /// The Profile v4 user id.
+    /// The Profile v4 user id (of the list's first user).
     #[arg(long)]
     user_id: Option<String>,
+    /// How many users `GET /profile/identity/v4/Users` lists (default 1).
+    #[arg(long, value_name = "N")]
+    users: Option<u64>,
     /// Exit when stdin reaches EOF, so a dying test harness takes the server along.
     #[arg(long)]
     exit_on_stdin_eof: bool,
@@ -82,7 +85,8 @@ impl Args {
             client_secret => client_secret,
             company_uuid => company_uuid,
             request_token => request_token,
-            user_id => user_id
+            user_id => user_id,
+            users => users
         );
         c.rotate_refresh_tokens = self.rotate;
         c.expires_in_as_string = self.expires_in_as_string;
