@@ -33,6 +33,7 @@ mod http;
 mod json_fields;
 mod manager;
 mod options;
+mod pager;
 mod protocol;
 mod retry;
 mod runtime;
@@ -50,6 +51,7 @@ pub use manager::TokenManager;
 pub use options::{
     env as options_env, ManagerOptions, DEFAULT_CREDENTIALS_FILE, DEFAULT_TOKEN_FILE,
 };
+pub use pager::{Page, PageError, Pager, DEFAULT_MAX_PAGES, MAX_PAGE_SIZE};
 pub use protocol::{form_fields, parse_token_reply, Grant, TokenReply, TOKEN_PATH};
 pub use retry::RetryPolicy;
 pub use runtime::{init_stderr_logging_from_env, shared_runtime, LOG_ENV};
