@@ -30,9 +30,32 @@ pub struct Cli {
     #[arg(long = "allow-host", global = true, value_name = "HOST")]
     pub allowed_hosts: Vec<String>,
 
-    /// Renew the access token when fewer than this many seconds are left.
-    #[arg(long, global = true, value_name = "SECS", default_value_t = 300)]
+    /// The access token turns stale (one refresh starts) when fewer than this
+    /// many seconds are left (0 to 86400).
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECS",
+        env = "CONCUR_LEEWAY_SECS",
+        default_value_t = 300
+    )]
     pub leeway: u64,
+
+    /// The access token counts as expired (callers wait for the refresh) when
+    /// fewer than this many seconds are left (0 to 3600).
+    #[arg(
+        long,
+        global = true,
+        value_name = "SECS",
+        env = "CONCUR_HARD_MARGIN_SECS",
+        default_value_t = 30
+    )]
+    pub hard_margin: u64,
+
+    /// Refresh from the stale instant on and fail if that fails, instead of
+    /// printing the still-valid token with a warning.
+    #[arg(long, global = true, env = "CONCUR_STRICT")]
+    pub strict: bool,
 
     /// More log output on stderr (-v info, -vv debug). Secrets are never logged.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]

@@ -6,19 +6,25 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::time::Duration;
 
-use concur_auth::{Credentials, Error, ErrorKind, ManagerOptions, Result, Status, TokenManager};
+use concur_auth::{
+    Credentials, Error, ErrorKind, ManagerOptions, Result, Status, TokenManager, TokenState,
+};
 
 use crate::cli::Cli;
 use crate::time_format::{describe_until, utc};
 
-/// The options given on the command line.
-pub fn options(cli: &Cli) -> ManagerOptions {
-    ManagerOptions {
+/// The options given on the command line, checked against their documented ranges.
+pub fn options(cli: &Cli) -> Result<ManagerOptions> {
+    let options = ManagerOptions {
         base_url: cli.base_url.clone(),
         allowed_hosts: cli.allowed_hosts.clone(),
         leeway: Duration::from_secs(cli.leeway),
+        hard_margin: Duration::from_secs(cli.hard_margin),
+        strict: cli.strict,
         ..ManagerOptions::default()
-    }
+    };
+    options.validate()?;
+    Ok(options)
 }
 
 /// Where tokens are kept: `--store` when given, else `--token-file`.
@@ -30,7 +36,7 @@ pub fn store_location(cli: &Cli) -> String {
 
 fn manager(cli: &Cli) -> Result<TokenManager> {
     let credentials = Credentials::from_file(&cli.credentials)?;
-    TokenManager::with_store_location(credentials, &store_location(cli), options(cli))
+    TokenManager::with_store_location(credentials, &store_location(cli), options(cli)?)
 }
 
 /// `init`: the tutorials' credentials template, 0600, never over an existing file.
@@ -94,7 +100,7 @@ pub async fn token(cli: &Cli) -> Result<()> {
 /// `status`: no network, no credentials needed.
 pub async fn status(cli: &Cli, json: bool) -> Result<()> {
     let store = concur_auth::store::open(&store_location(cli))?;
-    let status = Status::of_store(store.as_ref(), cli.leeway as i64).await?;
+    let status = Status::of_store(store.as_ref(), &options(cli)?).await?;
     if json {
         println!("{}", status.to_json());
     } else {
@@ -159,12 +165,34 @@ pub fn status_text(status: &Status) -> String {
         "company:        {}\n",
         or_unknown(&status.company_uuid)
     ));
-    let access = match status.access_token_expires_at {
-        Some(at) if status.access_token_valid => {
-            format!("valid until {} ({})", utc(at), describe_until(at))
+    let access = match (
+        status.access_token_expires_at,
+        status.stale_at,
+        status.hard_expiry_at,
+    ) {
+        (Some(at), Some(stale), Some(hard)) => {
+            let state = match status.state {
+                TokenState::Fresh => {
+                    format!("fresh until {} ({})", utc(stale), describe_until(stale))
+                }
+                TokenState::Stale => format!(
+                    "stale since {}: still served while one refresh runs, until {}",
+                    utc(stale),
+                    utc(hard)
+                ),
+                _ => format!(
+                    "expired since {}: the next call waits for a refresh",
+                    utc(hard)
+                ),
+            };
+            format!(
+                "{state}\n                stale from {}, expired from {}, expires {}",
+                utc(stale),
+                utc(hard),
+                utc(at)
+            )
         }
-        Some(at) => format!("stale (expires {}); the next call refreshes it", utc(at)),
-        None => "none stored; the next call fetches one".into(),
+        _ => "none stored; the next call fetches one".into(),
     };
     text.push_str(&format!("access token:   {access}\n"));
     let refresh = match (status.refresh_token_expires_at, status.refresh_token_days_left) {

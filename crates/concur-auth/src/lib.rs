@@ -49,14 +49,15 @@ pub use hosts::{is_loopback, HostPolicy, DEFAULT_BASE_URL};
 pub use http::{HttpOptions, CORRELATION_HEADER};
 pub use manager::TokenManager;
 pub use options::{
-    env as options_env, ManagerOptions, DEFAULT_CREDENTIALS_FILE, DEFAULT_TOKEN_FILE,
+    env as options_env, limits as option_limits, ManagerOptions, DEFAULT_CREDENTIALS_FILE,
+    DEFAULT_TOKEN_FILE,
 };
 pub use pager::{Page, PageError, Pager, DEFAULT_MAX_PAGES, MAX_PAGE_SIZE};
 pub use protocol::{form_fields, parse_token_reply, Grant, TokenReply, TOKEN_PATH};
 pub use retry::RetryPolicy;
 pub use runtime::{init_stderr_logging_from_env, shared_runtime, LOG_ENV};
 pub use secret::{Secret, REDACTED};
-pub use status::{Status, REFRESH_WARNING_DAYS};
+pub use status::{Status, TokenState, REFRESH_WARNING_DAYS};
 pub use store::{FileStore, MemoryStore, StoreLease, TokenStore};
 pub use token::TokenRecord;
 

@@ -88,6 +88,7 @@ impl TokenManager {
         store: Arc<dyn TokenStore>,
         options: ManagerOptions,
     ) -> Result<Self> {
+        options.validate()?;
         let policy = HostPolicy::new(&options.base_url, &options.allowed_hosts)?;
         let http = Http::new(options.http.clone())?;
         Ok(TokenManager {
@@ -216,7 +217,7 @@ impl TokenManager {
     /// Both expiries, days left, the geolocation, read from the store without
     /// network and without secrets.
     pub async fn status(&self) -> Result<Status> {
-        Status::of_store(self.inner.store.as_ref(), self.leeway_secs()).await
+        Status::of_store(self.inner.store.as_ref(), &self.inner.options).await
     }
 
     /// The one-time exchange: trades the company request token for a refresh
@@ -291,7 +292,7 @@ impl TokenManager {
     }
 
     fn leeway_secs(&self) -> i64 {
-        self.inner.options.leeway.as_secs() as i64
+        self.inner.options.leeway_secs()
     }
 
     /// Single flight: the first caller refreshes, the others wait for it and

@@ -8,6 +8,39 @@ use crate::token::TokenRecord;
 /// Below this many days left, the refresh token counts as expiring soon.
 pub const REFRESH_WARNING_DAYS: i64 = 30;
 
+/// Where the stored access token is in its life (see docs/RELIABILITY.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenState {
+    /// More than the leeway left: served from memory, nothing to do.
+    Fresh,
+    /// Between `stale_at` and `hard_expiry_at`: still served at once while one
+    /// background refresh runs (strict mode: callers wait for it).
+    Stale,
+    /// Past `hard_expiry_at`: callers wait for a refresh.
+    Expired,
+    /// No access token with a known expiry is stored.
+    None,
+}
+
+impl TokenState {
+    /// `fresh`, `stale`, `expired` or `none`, as in the JSON status.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenState::Fresh => "fresh",
+            TokenState::Stale => "stale",
+            TokenState::Expired => "expired",
+            TokenState::None => "none",
+        }
+    }
+}
+
+impl std::fmt::Display for TokenState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A secret-free summary of the stored token state.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Status {
@@ -17,6 +50,12 @@ pub struct Status {
     pub access_token_valid: bool,
     /// When the stored access token expires, Unix seconds.
     pub access_token_expires_at: Option<i64>,
+    /// Fresh, stale or expired (or none stored), as of the status call.
+    pub state: TokenState,
+    /// When the access token turns stale (`expiry − leeway`), Unix seconds.
+    pub stale_at: Option<i64>,
+    /// When it counts as expired (`expiry − hard margin`), Unix seconds.
+    pub hard_expiry_at: Option<i64>,
     /// When the refresh token expires, Unix seconds.
     pub refresh_token_expires_at: Option<i64>,
     /// Days left on the refresh token, to the nearest day (negative once expired).
@@ -38,6 +77,7 @@ impl Status {
         record: Option<&TokenRecord>,
         now: i64,
         leeway_secs: i64,
+        hard_margin_secs: i64,
         store: String,
     ) -> Status {
         let Some(record) = record else {
@@ -45,6 +85,9 @@ impl Status {
                 initialized: false,
                 access_token_valid: false,
                 access_token_expires_at: None,
+                state: TokenState::None,
+                stale_at: None,
+                hard_expiry_at: None,
                 refresh_token_expires_at: None,
                 refresh_token_days_left: None,
                 refresh_token_expiring_soon: false,
@@ -60,12 +103,22 @@ impl Status {
             .refresh_token_expires_at
             .map(|at| (at - now + 43_200).div_euclid(86_400));
         let expired = record.refresh_token_expired(now);
+        let times = record
+            .access_token_times(leeway_secs, hard_margin_secs)
+            .map(|(_, times)| times);
+        let state = match times {
+            None => TokenState::None,
+            Some(t) if now < t.stale_at => TokenState::Fresh,
+            Some(t) if now < t.hard_at => TokenState::Stale,
+            Some(_) => TokenState::Expired,
+        };
         Status {
             initialized: true,
-            access_token_valid: record
-                .access_token_fresh_until(leeway_secs)
-                .is_some_and(|(_, until)| now < until),
+            access_token_valid: state == TokenState::Fresh,
             access_token_expires_at: record.access_token_expires_at,
+            state,
+            stale_at: times.map(|t| t.stale_at),
+            hard_expiry_at: times.map(|t| t.hard_at),
             refresh_token_expires_at: record.refresh_token_expires_at,
             refresh_token_days_left: days_left,
             refresh_token_expiring_soon: !expired
@@ -77,17 +130,19 @@ impl Status {
         }
     }
 
-    /// Reads `store` and reports, without network. For callers that have a
-    /// store but no credentials (`concur-auth status`).
+    /// Reads `store` and reports, without network, with the leeway and hard
+    /// margin of `options`. For callers that have a store but no credentials
+    /// (`concur-auth status`).
     pub async fn of_store(
         store: &dyn crate::TokenStore,
-        leeway_secs: i64,
+        options: &crate::ManagerOptions,
     ) -> crate::Result<Status> {
         let record = store.load().await?;
         Ok(Status::from_record(
             record.as_ref(),
             crate::token::unix_now(),
-            leeway_secs,
+            options.leeway_secs(),
+            options.hard_margin_secs(),
             store.describe(),
         ))
     }
@@ -114,7 +169,7 @@ mod tests {
             refresh_token_expires_at: Some(now + 10 * 86_400 + 5),
             ..Default::default()
         };
-        let status = Status::from_record(Some(&record), now, 300, "memory".into());
+        let status = Status::from_record(Some(&record), now, 300, 30, "memory".into());
         assert!(status.initialized && status.access_token_valid);
         assert_eq!(status.refresh_token_days_left, Some(10));
         assert!(status.refresh_token_expiring_soon && !status.refresh_token_expired);
@@ -130,7 +185,8 @@ mod tests {
             ..Default::default()
         };
         for elapsed in [0, 1, 3_600, 43_199] {
-            let status = Status::from_record(Some(&record), issued_at + elapsed, 300, "m".into());
+            let status =
+                Status::from_record(Some(&record), issued_at + elapsed, 300, 30, "m".into());
             assert_eq!(
                 status.refresh_token_days_left,
                 Some(180),
@@ -140,13 +196,38 @@ mod tests {
     }
 
     #[test]
+    fn states_follow_the_stale_and_hard_instants() {
+        let record = TokenRecord {
+            access_token: Some(Secret::new("a")),
+            access_token_expires_at: Some(10_000),
+            expires_in: Some(3600),
+            ..Default::default()
+        };
+        let at = |now| Status::from_record(Some(&record), now, 300, 30, "m".into());
+        assert_eq!(at(9_699).state, TokenState::Fresh);
+        assert_eq!(at(9_700).state, TokenState::Stale);
+        assert_eq!(at(9_969).state, TokenState::Stale);
+        assert_eq!(at(9_970).state, TokenState::Expired);
+        let status = at(9_800);
+        assert_eq!(
+            (status.stale_at, status.hard_expiry_at),
+            (Some(9_700), Some(9_970))
+        );
+        assert!(status.to_json().contains(r#""state":"stale""#));
+        assert_eq!(
+            Status::from_record(None, 1, 300, 30, "m".into()).state,
+            TokenState::None
+        );
+    }
+
+    #[test]
     fn expired_refresh_token_is_flagged() {
         let record = TokenRecord {
             refresh_token_expires_at: Some(10),
             ..Default::default()
         };
-        let status = Status::from_record(Some(&record), 100, 300, "memory".into());
+        let status = Status::from_record(Some(&record), 100, 300, 30, "memory".into());
         assert!(status.refresh_token_expired && !status.refresh_token_expiring_soon);
-        assert!(!Status::from_record(None, 100, 300, "m".into()).initialized);
+        assert!(!Status::from_record(None, 100, 300, 30, "m".into()).initialized);
     }
 }

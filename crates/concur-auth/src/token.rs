@@ -40,6 +40,16 @@ pub(crate) fn unix_now() -> i64 {
         .unwrap_or(0)
 }
 
+/// When an access token turns stale (refresh it, but it may still be served)
+/// and expired (callers wait for the refresh), in Unix seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TokenTimes {
+    /// `expiry − leeway` (leeway capped at half the token's lifetime).
+    pub stale_at: i64,
+    /// `expiry − hard margin`, never before `stale_at`.
+    pub hard_at: i64,
+}
+
 /// One version of the token state.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TokenRecord {
@@ -144,7 +154,27 @@ impl TokenRecord {
         let token = self.access_token.as_ref()?;
         let expires_at = self.access_token_expires_at?;
         let lifetime = self.expires_in.unwrap_or(i64::MAX).max(0);
-        Some((token, expires_at - leeway_secs.min(lifetime / 2)))
+        Some((
+            token,
+            expires_at.saturating_sub(leeway_secs.clamp(0, lifetime / 2)),
+        ))
+    }
+
+    /// The access token and the instants at which it turns stale and expired
+    /// (see [`TokenTimes`]), when one is stored with a known expiry.
+    pub(crate) fn access_token_times(
+        &self,
+        leeway_secs: i64,
+        hard_margin_secs: i64,
+    ) -> Option<(&Secret, TokenTimes)> {
+        let (token, stale_at) = self.access_token_fresh_until(leeway_secs)?;
+        let expires_at = self.access_token_expires_at?;
+        // The margin never reaches before the stale instant: with a short-lived
+        // token (leeway capped) the stale window shrinks, it never inverts.
+        let hard_at = expires_at
+            .saturating_sub(hard_margin_secs.max(0))
+            .max(stale_at);
+        Some((token, TokenTimes { stale_at, hard_at }))
     }
 
     /// Whether the refresh token's own expiry has passed (unknown counts as alive:
@@ -210,6 +240,24 @@ mod tests {
             ..record
         };
         assert_eq!(long.access_token_fresh_until(300).unwrap().1, 700);
+    }
+
+    #[test]
+    fn hard_expiry_is_at_the_margin_and_never_before_stale() {
+        let record = TokenRecord {
+            access_token: Some(Secret::new("a")),
+            access_token_expires_at: Some(10_000),
+            expires_in: Some(3600),
+            ..Default::default()
+        };
+        let (_, times) = record.access_token_times(300, 30).unwrap();
+        assert_eq!((times.stale_at, times.hard_at), (9_700, 9_970));
+        let short = TokenRecord {
+            expires_in: Some(40),
+            ..record
+        };
+        let (_, times) = short.access_token_times(300, 30).unwrap();
+        assert_eq!((times.stale_at, times.hard_at), (9_980, 9_980));
     }
 
     #[test]

@@ -109,7 +109,7 @@ impl TokenStore for FileStore {
             if current != expected {
                 return Err(super::conflict(&describe, expected, current));
             }
-            let revision = current.map_or(1, |r| r + 1);
+            let revision = super::next_revision(current);
             let record = TokenRecord { revision, ..record };
             write_atomically(path, record.to_json().as_bytes())?;
             remove_stale_temp_files(path);
@@ -335,7 +335,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = FileStore::new(dir.path().join("refreshTokenObjectFile.json"));
         assert_eq!(store.load().await.unwrap(), None);
-        assert_eq!(store.save(&record("r1"), None).await.unwrap(), 1);
+        let revision = store.save(&record("r1"), None).await.unwrap();
         let mode = std::fs::metadata(store.path())
             .unwrap()
             .permissions()
@@ -343,7 +343,7 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
         let loaded = store.load().await.unwrap().unwrap();
         assert_eq!(loaded.refresh_token.expose(), "r1");
-        assert_eq!(loaded.revision, 1);
+        assert_eq!(loaded.revision, revision);
         // No temp files left behind.
         let names: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
@@ -356,9 +356,9 @@ mod tests {
     async fn compare_and_swap_refuses_a_stale_revision() {
         let dir = tempfile::tempdir().unwrap();
         let store = FileStore::new(dir.path().join("t.json"));
-        store.save(&record("r1"), None).await.unwrap();
-        store.save(&record("r2"), Some(1)).await.unwrap();
-        let err = store.save(&record("r3"), Some(1)).await.unwrap_err();
+        let first = store.save(&record("r1"), None).await.unwrap();
+        store.save(&record("r2"), Some(first)).await.unwrap();
+        let err = store.save(&record("r3"), Some(first)).await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Store);
         assert!(err.is_conflict(), "{err}");
         assert_eq!(

@@ -60,7 +60,7 @@ impl TokenStore for MemoryStore {
         if current != expected {
             return Err(super::conflict(&self.describe(), expected, current));
         }
-        let revision = current.map_or(1, |r| r + 1);
+        let revision = super::next_revision(current);
         *slot = Some(TokenRecord {
             revision,
             ..record.clone()

@@ -37,6 +37,17 @@ pub fn conflict(store: &str, expected: Option<u64>, current: Option<u64>) -> Err
     .into_conflict()
 }
 
+/// The revision a save writes over `current` (`None`: nothing stored):
+/// `max(current + 1, unix time in microseconds)`. Revisions therefore only grow,
+/// also across `clear()` and across stores restored from a backup, so a holder
+/// of an old record can never match a newer one by accident. Every store uses it.
+pub fn next_revision(current: Option<u64>) -> u64 {
+    let micros = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX));
+    current.map_or(0, |c| c.saturating_add(1)).max(micros)
+}
+
 /// Environment variable naming the store for `from_env` and the CLI.
 pub const STORE_ENV: &str = "CONCUR_STORE";
 
@@ -104,4 +115,21 @@ pub trait TokenStore: Send + Sync + Debug {
 
     /// "file /path/to/refreshTokenObjectFile.json", for messages and status.
     fn describe(&self) -> String;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_revision_grows_and_never_restarts() {
+        let after_clear = next_revision(None);
+        // A revision from before a clear() is always behind the new one.
+        assert!(after_clear > 1_600_000_000_000_000, "{after_clear}");
+        assert!(next_revision(Some(after_clear)) > after_clear);
+        // A revision from the future (clock stepped back) still grows by one.
+        let ahead = after_clear + 1_000_000_000;
+        assert_eq!(next_revision(Some(ahead)), ahead + 1);
+        assert_eq!(next_revision(Some(u64::MAX)), u64::MAX);
+    }
 }
