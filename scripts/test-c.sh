@@ -67,10 +67,7 @@ fi
 start_fake "$fake_bin"
 example_dir="$tmp/example"
 mkdir -p "$example_dir"
-cat >"$example_dir/credentials.json" <<'JSON'
-{"appID":"fake-client-id","clientSecret":"fake-client-secret-7Qx9","grantType":"password","companyUUID":"11111111-2222-3333-4444-555555555555","companyRequestToken":"fake-request-token-Zk42","credentialType":"authtoken"}
-JSON
-chmod 600 "$example_dir/credentials.json"
+"$fake_bin" fixture credentials "$example_dir" >/dev/null
 vg=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect
   --suppressions="$root/tests/conformance/c/valgrind.supp")
 for kind in shared static; do

@@ -36,10 +36,7 @@ if mcs -nologo -warnaserror -r:"$work/ConcurAuth.dll" -out:"$work/StatusAndProfi
   examples/dotnet/StatusAndProfile.cs; then
   pass "example compiles"
   start_fake "$FAKE_CONCUR_BIN"
-  cat >"$tmp/credentials.json" <<'JSON'
-{"appID":"fake-client-id","clientSecret":"fake-client-secret-7Qx9","grantType":"password","companyUUID":"11111111-2222-3333-4444-555555555555","companyRequestToken":"fake-request-token-Zk42","credentialType":"authtoken"}
-JSON
-  chmod 600 "$tmp/credentials.json"
+  "$FAKE_CONCUR_BIN" fixture credentials "$tmp" >/dev/null
   out="$work/example.out"
   if (cd "$work" && mono StatusAndProfile.exe "$tmp/credentials.json" "$tmp/refreshTokenObjectFile.json" "$fake_url") \
     >"$out" 2>&1 && grep -q "HTTP 200" "$out" && grep -q '"Resources"' "$out"; then

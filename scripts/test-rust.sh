@@ -27,11 +27,10 @@ echo "--- reliability proofs (figures printed for docs/RELIABILITY.md)"
 cargo test --no-fail-fast -p concur-auth-reliability -- --nocapture --test-threads=1 2>&1 | tee -a "$log" || status=$?
 echo "--- the Rust example against fake-concur"
 example_dir=$(mktemp -d)
-coproc FAKE { exec "${CARGO_TARGET_DIR:-target}/x86_64-unknown-linux-gnu/debug/fake-concur" --port 0 --exit-on-stdin-eof; }
+fake_bin="${CARGO_TARGET_DIR:-target}/x86_64-unknown-linux-gnu/debug/fake-concur"
+coproc FAKE { exec "$fake_bin" --port 0 --exit-on-stdin-eof; }
 read -r -t 20 fake_url <&"${FAKE[0]}"
-printf '%s' '{"appID":"fake-client-id","clientSecret":"fake-client-secret-7Qx9","companyUUID":"11111111-2222-3333-4444-555555555555","companyRequestToken":"fake-request-token-Zk42"}' \
-  > "$example_dir/credentials.json"
-chmod 600 "$example_dir/credentials.json"
+"$fake_bin" fixture credentials "$example_dir" >/dev/null
 CONCUR_BASE_URL="$fake_url" cargo run -q -p concur-auth --example fetch_profile -- \
   "$example_dir/credentials.json" "$example_dir/refreshTokenObjectFile.json" > "$example_dir/out" 2>&1 || true
 cat "$example_dir/out"

@@ -55,18 +55,21 @@ fn expect_invalid_utf8(status: concur_status, name: &str) {
     assert!(last_message().contains(&format!("`{name}`")), "{name}");
 }
 
-/// A temporary folder with a credentials.json for the fake server's defaults.
+/// A temporary folder with the fake server's own credentials.json (its
+/// defaults, or another client secret).
 struct Setup {
     dir: tempfile::TempDir,
 }
 
 impl Setup {
-    fn new(secret: &str) -> Setup {
+    fn new(other_secret: Option<&str>) -> Setup {
         let dir = tempfile::tempdir().unwrap();
-        let creds = format!(
-            r#"{{"appID":"fake-client-id","clientSecret":"{secret}","grantType":"password","companyUUID":"11111111-2222-3333-4444-555555555555","companyRequestToken":"fake-request-token-Zk42","credentialType":"authtoken"}}"#
-        );
-        std::fs::write(dir.path().join("credentials.json"), creds).unwrap();
+        let spec = fake_concur::CredentialsSpec {
+            client_secret: other_secret.map(str::to_owned),
+            ..Default::default()
+        };
+        let text = fake_concur::fixtures::credentials_json(&FakeConfig::default(), &spec);
+        std::fs::write(dir.path().join("credentials.json"), text).unwrap();
         Setup { dir }
     }
 
@@ -274,7 +277,7 @@ fn options_setters_check_every_pointer() {
 
 #[test]
 fn manager_functions_check_every_pointer() {
-    let setup = Setup::new("fake-client-secret-7Qx9");
+    let setup = Setup::new(None);
     let (creds, token) = (setup.creds(), setup.token());
     let id = c("fake-client-id");
     let secret = c("secret");
@@ -432,7 +435,7 @@ fn manager_functions_check_every_pointer() {
 
 #[test]
 fn manager_construction_errors_leave_out_null() {
-    let setup = Setup::new("x");
+    let setup = Setup::new(Some("x"));
     let missing = c("/nonexistent/credentials.json");
     let mut out: *mut concur_manager = std::ptr::dangling_mut();
     let status = unsafe {
@@ -464,7 +467,7 @@ fn happy_path_against_the_fake_server() {
     let fake = runtime
         .block_on(FakeConcur::start(FakeConfig::default()))
         .unwrap();
-    let setup = Setup::new("fake-client-secret-7Qx9");
+    let setup = Setup::new(None);
     let m = setup.manager(Some(&fake.base_url()));
     unsafe {
         let mut status_json = null_mut();
@@ -539,7 +542,7 @@ fn wrong_secret_is_an_auth_error_without_the_secret() {
     let fake = runtime
         .block_on(FakeConcur::start(FakeConfig::default()))
         .unwrap();
-    let setup = Setup::new("wrong-secret-Qq77");
+    let setup = Setup::new(Some("wrong-secret-Qq77"));
     let m = setup.manager(Some(&fake.base_url()));
     unsafe {
         assert_eq!(concur_manager_exchange(m, null_mut()), concur_status::Auth);

@@ -3,15 +3,18 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 use crate::faults::FaultSpec;
+use crate::fixtures::{CredentialsSpec, TokenFileSpec};
 use crate::state::{lock, Shared};
 
 pub(crate) fn bad_request(message: impl Into<String>) -> Response {
@@ -86,6 +89,34 @@ async fn revoked(State(shared): State<Arc<Shared>>) -> Response {
     Json(json!({"revoked": shared.revoked()})).into_response()
 }
 
+/// A JSON body that may be absent (no body means all defaults).
+fn spec_or_default<T: Default + DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| e.to_string())
+}
+
+fn file_text(text: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], text).into_response()
+}
+
+/// The credentials file text; the caller saves it as `credentials.json`.
+async fn credentials_fixture(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    match spec_or_default::<CredentialsSpec>(&body) {
+        Ok(spec) => file_text(shared.credentials_fixture(&spec)),
+        Err(message) => bad_request(message),
+    }
+}
+
+/// A token file text; the caller saves it as `refreshTokenObjectFile.json`.
+async fn token_file_fixture(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+    match spec_or_default::<TokenFileSpec>(&body) {
+        Ok(spec) => file_text(shared.token_file_fixture(&spec)),
+        Err(message) => bad_request(message),
+    }
+}
+
 /// The admin routes, to be merged into the server's router.
 pub(crate) fn routes() -> Router<Arc<Shared>> {
     Router::new()
@@ -98,4 +129,6 @@ pub(crate) fn routes() -> Router<Arc<Shared>> {
         .route("/_admin/expire-access-tokens", post(expire_access_tokens))
         .route("/_admin/secrets", get(secrets))
         .route("/_admin/revoked", get(revoked))
+        .route("/_admin/fixtures/credentials", post(credentials_fixture))
+        .route("/_admin/fixtures/token-file", post(token_file_fixture))
 }

@@ -24,6 +24,7 @@ mod connection;
 mod counting;
 mod errors;
 mod faults;
+pub mod fixtures;
 mod random;
 mod state;
 mod token_endpoint;
@@ -45,6 +46,7 @@ use tokio::task::JoinHandle;
 pub use config::FakeConfig;
 pub use counting::Counters;
 pub use faults::{Endpoint, Fault, FaultSpec};
+pub use fixtures::{CredentialsSpec, Freshness, TokenFileSpec};
 pub use state::IssuedTokens;
 pub use users::{PageFaultSpec, MAX_PAGE_SIZE};
 
@@ -201,6 +203,42 @@ impl FakeConcur {
     /// Tokens issued earlier stay valid until used or expired.
     pub fn mint_request_token(&self) -> String {
         self.shared.mint_request_token()
+    }
+
+    /// The tutorials' `credentials.json` text for this server (its client and
+    /// company, with `spec`'s overrides). See [`fixtures`].
+    pub fn credentials_fixture(&self, spec: &CredentialsSpec) -> String {
+        self.shared.credentials_fixture(spec)
+    }
+
+    /// A `refreshTokenObjectFile.json` text holding tokens this server issued
+    /// (or an unknown refresh token), its access token fresh, stale or expired.
+    pub fn token_file_fixture(&self, spec: &TokenFileSpec) -> String {
+        self.shared.token_file_fixture(spec)
+    }
+
+    /// Writes [`Self::credentials_fixture`] to `dir/credentials.json` (mode
+    /// 0600; never over an existing file).
+    pub fn write_credentials(
+        &self,
+        dir: &std::path::Path,
+        spec: &CredentialsSpec,
+    ) -> std::io::Result<std::path::PathBuf> {
+        fixtures::write_new_file(
+            dir,
+            fixtures::CREDENTIALS_FILE,
+            &self.credentials_fixture(spec),
+        )
+    }
+
+    /// Writes [`Self::token_file_fixture`] to `dir/refreshTokenObjectFile.json`
+    /// (mode 0600; never over an existing file).
+    pub fn write_token_file(
+        &self,
+        dir: &std::path::Path,
+        spec: &TokenFileSpec,
+    ) -> std::io::Result<std::path::PathBuf> {
+        fixtures::write_new_file(dir, fixtures::TOKEN_FILE, &self.token_file_fixture(spec))
     }
 
     /// Makes every access token issued so far expired: the API answers 401.

@@ -1,12 +1,14 @@
 //! The `fake-concur` binary, for tests in languages that cannot embed the Rust
 //! server: it prints its base URL as the first stdout line, then serves until
 //! SIGTERM/SIGINT (or stdin EOF with `--exit-on-stdin-eof`). Steer it through
-//! the `/_admin/*` API.
+//! the `/_admin/*` API. `fake-concur fixture credentials DIR` instead writes
+//! the credentials file for a server started with the same flags, and exits.
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
+use fake_concur::fixtures::{self, CredentialsSpec};
 use fake_concur::{FakeConcur, FakeConfig, FaultSpec};
 use tokio::sync::oneshot;
 
@@ -65,14 +67,47 @@ struct Args {
     /// Exit when stdin reaches EOF, so a dying test harness takes the server along.
     #[arg(long)]
     exit_on_stdin_eof: bool,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write a file a client of this server needs, then exit (no server runs).
+    #[command(subcommand)]
+    Fixture(Fixture),
+}
+
+#[derive(Debug, Subcommand)]
+enum Fixture {
+    /// DIR/credentials.json in the tutorials' format, for a server started with
+    /// the same flags (mode 0600; refuses to replace an existing file). Token
+    /// files need a running server: POST /_admin/fixtures/token-file.
+    Credentials { dir: std::path::PathBuf },
+}
+
+/// Runs a `fixture` subcommand.
+fn write_fixture(fixture: Fixture, config: &FakeConfig) -> ExitCode {
+    let Fixture::Credentials { dir } = fixture;
+    let text = fixtures::credentials_json(config, &CredentialsSpec::default());
+    match fixtures::write_new_file(&dir, fixtures::CREDENTIALS_FILE, &text) {
+        Ok(path) => {
+            println!("{}", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("fake-concur: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 impl Args {
-    fn config(self) -> FakeConfig {
+    fn config(&self) -> FakeConfig {
         let mut c = FakeConfig::default();
         macro_rules! set {
             ($($arg:ident => $field:ident),*) => {
-                $(if let Some(v) = self.$arg { c.$field = v; })*
+                $(if let Some(v) = self.$arg.clone() { c.$field = v; })*
             };
         }
         set!(
@@ -91,7 +126,7 @@ impl Args {
         c.rotate_refresh_tokens = self.rotate;
         c.expires_in_as_string = self.expires_in_as_string;
         c.request_token_single_use = !self.reusable_request_token;
-        c.geolocation = self.geolocation;
+        c.geolocation = self.geolocation.clone();
         c
     }
 }
@@ -131,7 +166,10 @@ async fn terminated() {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = Args::parse();
+    let mut args = Args::parse();
+    if let Some(Command::Fixture(fixture)) = args.command.take() {
+        return write_fixture(fixture, &args.config());
+    }
     let port = args.port;
     let exit_on_eof = args.exit_on_stdin_eof;
     let mut faults = Vec::new();

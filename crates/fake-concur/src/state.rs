@@ -308,6 +308,21 @@ impl Shared {
         Ok(())
     }
 
+    /// Makes one access token expired (the API answers 401 to it).
+    pub(crate) fn expire_access_token(&self, token: &str) {
+        if let Some(deadline) = lock(&self.tokens).access_tokens.get_mut(token) {
+            *deadline = Instant::now();
+        }
+    }
+
+    /// A refresh-token-shaped value this server never issued (and remembers
+    /// for leak scans, since a client treats it as a secret).
+    pub(crate) fn unknown_refresh_token(&self) -> String {
+        let token = random::uuid_like();
+        lock(&self.tokens).remember(&token);
+        token
+    }
+
     /// Makes every access token issued so far expired (the API answers 401).
     pub(crate) fn expire_access_tokens(&self) {
         let now = Instant::now();
@@ -392,11 +407,12 @@ mod tests {
     fn secrets_are_remembered_once_each() {
         let s = shared(FakeConfig::default());
         let t = s.issue(true);
+        let first = s.config();
         s.update_config(|c| c.client_secret = "new-secret".into());
         let secrets = s.known_secrets();
         for x in [
-            "fake-client-secret-7Qx9",
-            "fake-request-token-Zk42",
+            first.client_secret.as_str(),
+            first.request_token.as_str(),
             "new-secret",
             &t.access_token,
             &t.refresh_token,

@@ -145,3 +145,29 @@ fn fault_flags_queue_faults_at_start() {
         "a malformed --fault is a usage error"
     );
 }
+
+#[test]
+fn fixture_credentials_writes_the_file_for_the_same_flags_and_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_fake-concur"))
+            .args(["--client-id", "id-from-flag", "fixture", "credentials"])
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+    let first = run();
+    assert!(first.status.success());
+    let path = dir.path().join("credentials.json");
+    assert_eq!(
+        String::from_utf8(first.stdout).unwrap(),
+        format!("{}\n", path.display())
+    );
+    let creds: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(creds["appID"], "id-from-flag");
+    assert_eq!(creds["credentialType"], "authtoken");
+
+    let again = run();
+    assert_eq!(again.status.code(), Some(1), "never replaces a file");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+}
