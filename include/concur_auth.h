@@ -175,6 +175,24 @@ void concur_string_free(char *string);
 const char *concur_status_name(int status);
 
 /**
+ * The family `status` belongs to, from the library's one table of error
+ * families (the same that shapes the Python, Node and .NET error classes):
+ * CONCUR_STATUS_AUTH for CONCUR_STATUS_REFRESH_TOKEN_EXPIRED, CONCUR_STATUS_NETWORK
+ * for CONCUR_STATUS_TIMEOUT, CONCUR_STATUS_SERVER and CONCUR_STATUS_INVALID_RESPONSE,
+ * CONCUR_STATUS_CONFIG for CONCUR_STATUS_NOT_INITIALIZED, CONCUR_STATUS_STORE for
+ * CONCUR_STATUS_CORRUPT_STORE. CONCUR_STATUS_OK when `status` heads a family or
+ * belongs to none (including values that are not a concur_status).
+ */
+enum concur_status concur_status_parent(int status);
+
+/**
+ * Whether `status` is `family` or one of its members (see concur_status_parent()):
+ * `concur_status_is(rc, CONCUR_STATUS_NETWORK)` is true for every failure worth
+ * retrying later because Concur could not be reached or kept failing.
+ */
+bool concur_status_is(int status, int family);
+
+/**
  * The status of the last failed call on this thread, CONCUR_STATUS_OK when the
  * last status-returning call succeeded.
  */

@@ -100,6 +100,14 @@ impl concur_status {
         }
     }
 
+    /// The core error kind behind an error status; `None` for OK, NULL_ARGUMENT,
+    /// INVALID_UTF8 and PANIC, which the C layer adds.
+    pub fn kind(self) -> Option<ErrorKind> {
+        ErrorKind::ALL
+            .into_iter()
+            .find(|kind| concur_status::from_kind(*kind) == self)
+    }
+
     /// The stable snake_case name: the core's error code for the error kinds
     /// ("auth", "refresh_token_expired", ...), plus "ok", "null_argument",
     /// "invalid_utf8" and "panic".
@@ -229,10 +237,48 @@ pub fn with_last_error<R>(read: impl FnOnce(Option<&Failure>) -> R) -> R {
 #[no_mangle]
 pub extern "C" fn concur_status_name(status: c_int) -> *const c_char {
     ffi_boundary("concur_status_name", || {
-        concur_status::ALL
-            .iter()
-            .find(|s| **s as c_int == status)
-            .map_or(std::ptr::null(), |s| s.name().as_ptr())
+        from_number(status).map_or(std::ptr::null(), |s| s.name().as_ptr())
+    })
+}
+
+/// The status of a stable number, if it is one.
+fn from_number(status: c_int) -> Option<concur_status> {
+    concur_status::ALL
+        .into_iter()
+        .find(|s| *s as c_int == status)
+}
+
+/// The family `status` belongs to, from the library's one table of error
+/// families (the same that shapes the Python, Node and .NET error classes):
+/// CONCUR_STATUS_AUTH for CONCUR_STATUS_REFRESH_TOKEN_EXPIRED, CONCUR_STATUS_NETWORK
+/// for CONCUR_STATUS_TIMEOUT, CONCUR_STATUS_SERVER and CONCUR_STATUS_INVALID_RESPONSE,
+/// CONCUR_STATUS_CONFIG for CONCUR_STATUS_NOT_INITIALIZED, CONCUR_STATUS_STORE for
+/// CONCUR_STATUS_CORRUPT_STORE. CONCUR_STATUS_OK when `status` heads a family or
+/// belongs to none (including values that are not a concur_status).
+#[no_mangle]
+pub extern "C" fn concur_status_parent(status: c_int) -> concur_status {
+    ffi_boundary("concur_status_parent", || {
+        from_number(status)
+            .and_then(concur_status::kind)
+            .and_then(ErrorKind::parent)
+            .map_or(concur_status::Ok, concur_status::from_kind)
+    })
+}
+
+/// Whether `status` is `family` or one of its members (see concur_status_parent()):
+/// `concur_status_is(rc, CONCUR_STATUS_NETWORK)` holds for a network failure, a
+/// timeout, a server failure and an invalid response.
+#[no_mangle]
+pub extern "C" fn concur_status_is(status: c_int, family: c_int) -> bool {
+    ffi_boundary("concur_status_is", || {
+        match (from_number(status), from_number(family)) {
+            (Some(status), Some(family)) if status == family => true,
+            (Some(status), Some(family)) => match (status.kind(), family.kind()) {
+                (Some(kind), Some(family)) => kind.is_a(family),
+                _ => false,
+            },
+            _ => false,
+        }
     })
 }
 

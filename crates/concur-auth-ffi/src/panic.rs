@@ -14,7 +14,7 @@ use crate::error::{clear_last_error, concur_status, set_last_error, Failure};
 
 /// The value an entry point returns when its body panicked.
 pub trait PanicDefault {
-    /// `CONCUR_STATUS_PANIC`, NULL, 0 or `()`.
+    /// `CONCUR_STATUS_PANIC`, NULL, 0, false or `()`.
     fn panic_default() -> Self;
 }
 
@@ -38,6 +38,12 @@ impl<T> PanicDefault for *const T {
 
 impl PanicDefault for () {
     fn panic_default() -> Self {}
+}
+
+impl PanicDefault for bool {
+    fn panic_default() -> Self {
+        false
+    }
 }
 
 macro_rules! zero_default {

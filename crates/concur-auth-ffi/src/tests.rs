@@ -566,3 +566,47 @@ fn secret_strings_round_trip() {
     let text = crate::strings::text_to_c("a\0b");
     assert_eq!(take(text).as_deref(), Some("a\u{FFFD}b"));
 }
+
+#[test]
+fn status_families_are_the_core_table() {
+    for kind in ErrorKind::ALL {
+        let status = concur_status::from_kind(kind) as i32;
+        let expected = kind
+            .parent()
+            .map_or(concur_status::Ok, concur_status::from_kind);
+        assert_eq!(concur_status_parent(status), expected, "{kind:?}");
+        for family in ErrorKind::ALL {
+            let family_status = concur_status::from_kind(family) as i32;
+            assert_eq!(
+                concur_status_is(status, family_status),
+                kind.is_a(family),
+                "{kind:?} is {family:?}"
+            );
+        }
+    }
+    let (timeout, network) = (concur_status::Timeout as i32, concur_status::Network as i32);
+    assert!(concur_status_is(timeout, network));
+    assert!(!concur_status_is(network, timeout));
+    let panic = concur_status::Panic as i32;
+    assert!(concur_status_is(panic, panic));
+    assert!(!concur_status_is(panic, concur_status::Config as i32));
+    assert_eq!(concur_status_parent(panic), concur_status::Ok);
+    assert_eq!(concur_status_parent(9999), concur_status::Ok);
+    assert!(!concur_status_is(9999, 9999));
+}
+
+#[test]
+fn a_blocking_call_from_an_async_task_is_a_config_error_not_a_panic() {
+    let setup = Setup::new("fake-client-secret-7Qx9");
+    let m = setup.manager(None);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (status, message) = runtime.block_on(async {
+        let mut json = null_mut();
+        let status = unsafe { concur_manager_status(m, &mut json) };
+        assert!(json.is_null());
+        (status, last_message())
+    });
+    assert_eq!(status, concur_status::Config, "{message}");
+    assert!(message.contains("async"), "{message}");
+    unsafe { concur_manager_free(m) };
+}

@@ -2,7 +2,9 @@
 //! runtime (and for the C ABI). Each call runs on the shared runtime; the cached
 //! token path does not touch the runtime at all.
 //!
-//! Do not call these from inside an async task: use the async API there.
+//! Called from inside an async task (a thread of any tokio runtime) or in a
+//! process forked after the runtime started, they return a `Config` error
+//! instead of hanging or panicking (see `runtime::block_on`).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -11,7 +13,7 @@ use crate::client::ApiResponse;
 use crate::credentials::Credentials;
 use crate::error::Result;
 use crate::options::ManagerOptions;
-use crate::runtime::shared_runtime;
+use crate::runtime::{block_on, runtime};
 use crate::secret::Secret;
 use crate::status::Status;
 use crate::store::TokenStore;
@@ -29,7 +31,7 @@ impl TokenManager {
         store: Arc<dyn TokenStore>,
         options: ManagerOptions,
     ) -> Result<Self> {
-        let _guard = shared_runtime().enter();
+        let _guard = runtime()?.enter();
         Ok(Self::wrap(crate::TokenManager::new(
             credentials,
             store,
@@ -43,7 +45,7 @@ impl TokenManager {
         token_file: impl AsRef<Path>,
         options: ManagerOptions,
     ) -> Result<Self> {
-        let _guard = shared_runtime().enter();
+        let _guard = runtime()?.enter();
         Ok(Self::wrap(crate::TokenManager::from_files(
             credentials,
             token_file,
@@ -53,7 +55,7 @@ impl TokenManager {
 
     /// See [`crate::TokenManager::from_env`].
     pub fn from_env() -> Result<Self> {
-        let _guard = shared_runtime().enter();
+        let _guard = runtime()?.enter();
         Ok(Self::wrap(crate::TokenManager::from_env()?))
     }
 
@@ -72,27 +74,27 @@ impl TokenManager {
         if let Some(token) = self.inner.cached_access_token() {
             return Ok(token);
         }
-        shared_runtime().block_on(self.inner.access_token())
+        block_on(self.inner.access_token())
     }
 
     /// See [`crate::TokenManager::force_refresh`].
     pub fn force_refresh(&self) -> Result<Secret> {
-        shared_runtime().block_on(self.inner.force_refresh())
+        block_on(self.inner.force_refresh())
     }
 
     /// See [`crate::TokenManager::exchange_request_token`].
     pub fn exchange_request_token(&self) -> Result<Status> {
-        shared_runtime().block_on(self.inner.exchange_request_token())
+        block_on(self.inner.exchange_request_token())
     }
 
     /// See [`crate::TokenManager::status`].
     pub fn status(&self) -> Result<Status> {
-        shared_runtime().block_on(self.inner.status())
+        block_on(self.inner.status())
     }
 
     /// See [`crate::TokenManager::revoke`].
     pub fn revoke(&self) -> Result<()> {
-        shared_runtime().block_on(self.inner.revoke())
+        block_on(self.inner.revoke())
     }
 
     /// See [`crate::ApiClient::request_str`].
@@ -103,6 +105,6 @@ impl TokenManager {
         json_body: Option<&serde_json::Value>,
     ) -> Result<ApiResponse> {
         let client = self.inner.api_client();
-        shared_runtime().block_on(client.request_str(method, path, json_body))
+        block_on(client.request_str(method, path, json_body))
     }
 }

@@ -63,7 +63,54 @@ impl ErrorKind {
         }
     }
 
-    /// Every kind, in declaration order (for bindings' tables and tests).
+    /// The family this kind belongs to, `None` for the roots: the one table from
+    /// which every binding derives its exception tree (Python's and Node's
+    /// subclasses, .NET's `Is(family)`, C's `concur_status_parent()`), so that
+    /// catching a family catches the same errors in every language.
+    ///
+    /// ```text
+    /// config                    auth                      network                  store
+    /// └── not_initialized       └── refresh_token_expired ├── timeout              └── corrupt_store
+    ///                                                     ├── server
+    ///                                                     └── invalid_response
+    /// host_not_allowed          api
+    /// ```
+    pub fn parent(self) -> Option<ErrorKind> {
+        match self {
+            ErrorKind::NotInitialized => Some(ErrorKind::Config),
+            ErrorKind::RefreshTokenExpired => Some(ErrorKind::Auth),
+            ErrorKind::Timeout | ErrorKind::Server | ErrorKind::InvalidResponse => {
+                Some(ErrorKind::Network)
+            }
+            ErrorKind::CorruptStore => Some(ErrorKind::Store),
+            ErrorKind::Config
+            | ErrorKind::Auth
+            | ErrorKind::Network
+            | ErrorKind::Store
+            | ErrorKind::HostNotAllowed
+            | ErrorKind::Api => None,
+        }
+    }
+
+    /// Whether this kind is `family` or belongs to it (through [`ErrorKind::parent`]).
+    pub fn is_a(self, family: ErrorKind) -> bool {
+        let mut kind = Some(self);
+        while let Some(k) = kind {
+            if k == family {
+                return true;
+            }
+            kind = k.parent();
+        }
+        false
+    }
+
+    /// The kind of a stable code (`"refresh_token_expired"` → `RefreshTokenExpired`).
+    pub fn from_code(code: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.into_iter().find(|kind| kind.code() == code)
+    }
+
+    /// Every kind, in declaration order (for bindings' tables and tests). A
+    /// parent always comes before its children.
     pub const ALL: [ErrorKind; 12] = [
         ErrorKind::Config,
         ErrorKind::Auth,
@@ -256,6 +303,34 @@ mod tests {
             "wrong client secret (HTTP 401, Concur code 19, correlation id abc-123)"
         );
         assert_eq!(err.code(), "auth");
+    }
+
+    #[test]
+    fn families_are_one_level_deep_and_listed_before_their_members() {
+        for (index, kind) in ErrorKind::ALL.iter().enumerate() {
+            if let Some(parent) = kind.parent() {
+                assert_eq!(parent.parent(), None, "{kind}: families are roots");
+                let parent_index = ErrorKind::ALL.iter().position(|k| *k == parent).unwrap();
+                assert!(parent_index < index, "{parent} is listed before {kind}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_expired_refresh_token_is_an_authentication_failure() {
+        assert!(ErrorKind::RefreshTokenExpired.is_a(ErrorKind::Auth));
+        assert!(ErrorKind::Timeout.is_a(ErrorKind::Network));
+        assert!(ErrorKind::Auth.is_a(ErrorKind::Auth));
+        assert!(!ErrorKind::Auth.is_a(ErrorKind::RefreshTokenExpired));
+        assert!(!ErrorKind::Api.is_a(ErrorKind::Network));
+    }
+
+    #[test]
+    fn every_code_names_its_kind() {
+        for kind in ErrorKind::ALL {
+            assert_eq!(ErrorKind::from_code(kind.code()), Some(kind));
+        }
+        assert_eq!(ErrorKind::from_code("Auth"), None);
     }
 
     #[test]

@@ -55,7 +55,7 @@ pub use options::{
 pub use pager::{Page, PageError, Pager, DEFAULT_MAX_PAGES, MAX_PAGE_SIZE};
 pub use protocol::{form_fields, parse_token_reply, Grant, TokenReply, TOKEN_PATH};
 pub use retry::RetryPolicy;
-pub use runtime::{init_stderr_logging_from_env, shared_runtime, LOG_ENV};
+pub use runtime::{block_on, init_stderr_logging_from_env, runtime, shared_runtime, LOG_ENV};
 pub use secret::{Secret, REDACTED};
 pub use status::{Status, TokenState, REFRESH_WARNING_DAYS};
 pub use store::{FileStore, MemoryStore, StoreLease, TokenStore};
