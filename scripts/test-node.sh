@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Node.js: `npm install` in bindings/node (its install script runs the napi
-# build: debug, target x86_64-unknown-linux-gnu, the shared target dir), the
+# Node.js: `npm install` in bindings/node (dependencies only: the package has no
+# install script), `npm run build` (napi, debug, target x86_64-unknown-linux-gnu,
+# the shared target dir), the
 # index.d.ts drift check, fake-concur (and the concur-auth CLI when it builds),
 # then `node --test` over bindings/node/__test__ and tests/conformance/node
 # (S1–S14), `tsc --noEmit` on examples/node, and `npm install <repo>/bindings/node`
@@ -40,12 +41,12 @@ check() { # check NAME COMMAND...: one counted check
   fi
 }
 
-echo "--- npm install in bindings/node (its install script runs the napi build)"
+echo "--- npm install in bindings/node (dependencies: @napi-rs/cli, typescript)"
 started=$SECONDS
-(cd "$pkg" && npm install --foreground-scripts)
+(cd "$pkg" && npm install)
 echo "npm install took $((SECONDS - started)) s"
 
-echo "--- npm run build (debug; a no-op when the install just built)"
+echo "--- npm run build (napi, debug)"
 started=$SECONDS
 (cd "$pkg" && npm run --silent build)
 echo "build took $((SECONDS - started)) s"
@@ -58,8 +59,7 @@ echo "--- cargo build -p fake-concur -p concur-auth-cli"
 cargo build --quiet -p fake-concur
 export FAKE_CONCUR_BIN="${CARGO_TARGET_DIR:-$root/target}/$CARGO_BUILD_TARGET/debug/fake-concur"
 [ -x "$FAKE_CONCUR_BIN" ] || { echo "no fake-concur binary at $FAKE_CONCUR_BIN" >&2; exit 1; }
-# bin/concur-auth.js hands over to the Rust CLI when it is built; a test
-# compares the JavaScript subset with it.
+# bin/concur-auth.js launches the Rust CLI; the tests run it through the launcher.
 cargo build --quiet -p concur-auth-cli
 export CONCUR_AUTH_CLI_BIN="${CARGO_TARGET_DIR:-$root/target}/$CARGO_BUILD_TARGET/debug/concur-auth"
 
@@ -87,10 +87,10 @@ install_from_elsewhere() {
   (
     cd "$consumer" &&
       npm init -y >/dev/null &&
-      npm install --foreground-scripts "$pkg" &&
+      npm install "$pkg" &&
       node -e "const m = require('concur-auth'); if (typeof m.TokenManager !== 'function') process.exit(1)" &&
       node --input-type=module -e "import { TokenManager } from 'concur-auth'; if (!TokenManager) process.exit(1)" &&
-      CONCUR_AUTH_BIN=builtin ./node_modules/.bin/concur-auth --help >/dev/null
+      CONCUR_AUTH_BIN="$CONCUR_AUTH_CLI_BIN" ./node_modules/.bin/concur-auth --help >/dev/null
   )
 }
 check "npm install <repo>/bindings/node from another project" install_from_elsewhere

@@ -11,22 +11,21 @@
 
 const path = require('node:path');
 const util = require('node:util');
+const platform = require('./platform.js');
 
-const BINARY = 'concur-auth.linux-x64-gnu.node';
-
+/**
+ * The native module: a source build in this folder (`npm run build`) first,
+ * else this platform's prebuilt package (an optional dependency; no install
+ * script). Never builds anything.
+ */
 function loadNative() {
-  if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(
-      `concur-auth: no native module for ${process.platform}-${process.arch}; only x86_64-unknown-linux-gnu is built`,
-    );
-  }
+  const local = path.join(__dirname, platform.nativeFile);
+  if (require('node:fs').existsSync(local)) return require(local);
   try {
-    return require(path.join(__dirname, BINARY));
+    return require(platform.packageName);
   } catch (err) {
-    if (err && err.code === 'MODULE_NOT_FOUND') {
-      throw new Error(
-        `concur-auth: the native module ${BINARY} is not built; run \`npm install\` (or \`npm run build\`) in ${__dirname}`,
-      );
+    if (err && err.code === 'MODULE_NOT_FOUND' && String(err.message).includes(platform.packageName)) {
+      throw new Error(`concur-auth: no prebuilt native module for this platform (${platform.packageName} is not installed); ${platform.buildHint}`);
     }
     throw err;
   }

@@ -1,9 +1,21 @@
 // TokenManager and ApiResponse: every method, against fake-concur.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { FAKE, lib, managerIn, seedExpiredAccessToken, startFake, tempDir, writeCredentials } from './helpers.mjs';
+import {
+  FAKE,
+  lib,
+  managerIn,
+  packageDir,
+  repoDir,
+  require,
+  seedExpiredAccessToken,
+  startFake,
+  tempDir,
+  writeCredentials,
+} from './helpers.mjs';
 
 const USERS = '/profile/identity/v4/Users/';
 
@@ -335,8 +347,14 @@ describe('errors', () => {
     }
   });
 
-  test('versions', () => {
-    assert.equal(typeof lib.version, 'string');
-    assert.equal(typeof lib.coreVersion(), 'string');
+  test('versions: the package, the platform packages and the core are one version (the workspace\'s)', () => {
+    const cargo = fs.readFileSync(path.join(repoDir, 'Cargo.toml'), 'utf8');
+    const workspace = /^\[workspace\.package\][^[]*?^version = "([^"]+)"/m.exec(cargo)[1];
+    assert.equal(lib.version, workspace);
+    assert.equal(lib.coreVersion(), workspace);
+    const npmDir = path.join(packageDir, 'npm');
+    for (const platform of fs.readdirSync(npmDir).filter((f) => fs.statSync(path.join(npmDir, f)).isDirectory())) {
+      assert.equal(require(path.join(npmDir, platform, 'package.json')).version, workspace, platform);
+    }
   });
 });

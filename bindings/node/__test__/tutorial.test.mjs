@@ -1,12 +1,14 @@
 // The drop-ins for SAP's three tutorial scripts, end to end in a temp folder
-// against fake-concur (CONCUR_BASE_URL), as a person would run them.
+// against fake-concur (CONCUR_BASE_URL), as a person would run them. Most runs
+// name the folder with CONCUR_TUTORIAL_DIR; one copies the scripts there, as a
+// tutorial user does, and relies on the script's own folder.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { FAKE, leaked, packageDir, startFake, tempDir } from './helpers.mjs';
+import { FAKE, leaked, packageDir, require, seedExpiredAccessToken, startFake, tempDir } from './helpers.mjs';
 
 const TUTORIAL = path.join(packageDir, 'tutorial');
 let fake;
@@ -17,12 +19,12 @@ after(async () => {
   await fake.stop();
 });
 
-function run(script, cwd, env = {}) {
+function run(script, cwd, env = {}, scriptDir = TUTORIAL) {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [path.join(TUTORIAL, script)],
-      { cwd, env: { ...process.env, CONCUR_BASE_URL: fake.url, ...env }, timeout: 60000 },
+      [path.join(scriptDir, script)],
+      { cwd, env: { ...process.env, CONCUR_BASE_URL: fake.url, CONCUR_TUTORIAL_DIR: cwd, ...env }, timeout: 60000 },
       (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }),
     );
   });
@@ -161,6 +163,97 @@ test('failures exit non-zero with the code and a hint, and no secret', async () 
     const down = await run('CallingAPIs.js', tmp.dir, { CONCUR_BASE_URL: 'http://127.0.0.1:9' });
     assert.equal(down.code, 1);
     assert.match(down.stderr, /Error \[network\]/);
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+/** A folder like a tutorial user's: the three scripts copied in, concur-auth in node_modules. */
+function userFolder(tmp) {
+  const dir = tmp.file('project');
+  fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
+  fs.symlinkSync(packageDir, path.join(dir, 'node_modules', 'concur-auth'));
+  for (const script of ['GetRefreshToken.js', 'RefreshTokenManagement.js', 'CallingAPIs.js']) {
+    fs.copyFileSync(path.join(TUTORIAL, script), path.join(dir, script));
+  }
+  return dir;
+}
+
+test("the files live in the script's own folder, whatever the current folder", async () => {
+  const tmp = tempDir();
+  try {
+    const project = userFolder(tmp);
+    const elsewhere = tmp.file('elsewhere');
+    fs.mkdirSync(elsewhere);
+    const noOverride = { CONCUR_TUTORIAL_DIR: '' };
+    let out = await run('GetRefreshToken.js', elsewhere, noOverride, project);
+    assert.equal(out.code, 2, out.stderr);
+    assert.ok(fs.existsSync(path.join(project, 'credentials.json')));
+    assert.deepEqual(fs.readdirSync(elsewhere), []);
+    const { request_token: requestToken } = await fake.admin('POST', 'request-token');
+    fillIn(path.join(project, 'credentials.json'), {
+      appID: FAKE.clientId,
+      clientSecret: FAKE.clientSecret,
+      companyUUID: FAKE.companyUuid,
+      companyRequestToken: requestToken,
+    });
+    out = await run('CallingAPIs.js', elsewhere, noOverride, project);
+    assert.equal(out.code, 0, out.stderr);
+    assert.equal(mode(path.join(project, 'refreshTokenObjectFile.json')), 0o600);
+    assert.deepEqual(fs.readdirSync(elsewhere), []);
+
+    // CONCUR_TUTORIAL_DIR names another folder.
+    out = await run('GetRefreshToken.js', project, { CONCUR_TUTORIAL_DIR: elsewhere }, project);
+    assert.equal(out.code, 2, out.stderr);
+    assert.ok(fs.existsSync(path.join(elsewhere, 'credentials.json')));
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('the files never go inside node_modules, unless CONCUR_TUTORIAL_DIR says so', () => {
+  // Unit-level: node runs a script through its real path, so a symlinked copy
+  // would not be inside node_modules; an npm-installed one is.
+  const { filesFolder } = require(path.join(TUTORIAL, 'common.js'));
+  const inside = path.join(path.sep, 'p', 'node_modules', 'concur-auth', 'tutorial');
+  assert.throws(
+    () => filesFolder(inside, {}),
+    (err) => err.code === 'config' && /inside node_modules.*CONCUR_TUTORIAL_DIR/.test(err.message),
+  );
+  assert.equal(filesFolder(inside, { CONCUR_TUTORIAL_DIR: '/data/concur' }), path.resolve('/data/concur'));
+  assert.equal(filesFolder('/p/scripts', {}), path.resolve('/p/scripts'));
+});
+
+test('RefreshTokenManagement.js says whether it asked Concur', async () => {
+  const tmp = tempDir();
+  try {
+    await run('RefreshTokenManagement.js', tmp.dir);
+    const { request_token: requestToken } = await fake.admin('POST', 'request-token');
+    fillIn(tmp.file('credentials.json'), {
+      appID: FAKE.clientId,
+      clientSecret: FAKE.clientSecret,
+      companyUUID: FAKE.companyUuid,
+      companyRequestToken: requestToken,
+    });
+    assert.equal((await run('RefreshTokenManagement.js', tmp.dir)).code, 0);
+
+    // A valid access token is stored: no refresh, and the output says so.
+    let before = await fake.counters();
+    let out = await run('RefreshTokenManagement.js', tmp.dir);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /its stored expiry date, no request made\): OK/);
+    assert.match(out.stdout, /no refresh was needed/);
+    assert.doesNotMatch(out.stdout, /issued a new access token/);
+    assert.equal((await fake.counters()).refresh_grants, before.refresh_grants);
+
+    // The stored access token has expired: one refresh, and the output says so.
+    const stored = await seedExpiredAccessToken(fake, tmp.file('refreshTokenObjectFile.json'));
+    before = await fake.counters();
+    out = await run('RefreshTokenManagement.js', tmp.dir);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /Concur issued a new access token with the refresh token/);
+    assert.equal((await fake.counters()).refresh_grants, before.refresh_grants + 1);
+    await assertNoSecrets([out], [stored.refresh_token, stored.access_token]);
   } finally {
     tmp.cleanup();
   }

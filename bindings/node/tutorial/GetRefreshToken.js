@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // Drop-in for SAP's Tutorial 1 script (SampleCode/Tutorial_1/GetRefreshToken.js).
+//   Files: credentials.json and refreshTokenObjectFile.json in this script's
+//            folder, as SAP's (or in $CONCUR_TUTORIAL_DIR).
 //   1st run: writes credentials.json to fill in, then exits (code 2).
 //   2nd run: exchanges the company request token for a refresh token and
 //            stores it in refreshTokenObjectFile.json (mode 0600).
@@ -8,21 +10,21 @@
 // Secrets are never printed. Exit code 0 on success, 1 on failure.
 'use strict';
 
-const tutorial = require('./common');
+const tutorial = require('concur-auth/tutorial/common');
 
-tutorial.run(async () => {
-  if (!tutorial.ensureCredentials('GetRefreshToken.js')) return tutorial.EXIT_FILL_IN;
-  console.log(tutorial.describeCredentials());
-  const m = tutorial.manager();
+tutorial.run(__dirname, async (files) => {
+  if (!tutorial.ensureCredentials(files, 'GetRefreshToken.js')) return tutorial.EXIT_FILL_IN;
+  console.log(tutorial.describeCredentials(files));
+  const m = tutorial.manager(files);
   const status = await m.status();
   if (status.initialized && !status.refreshTokenExpired && !process.argv.includes('--force')) {
     console.log('A refresh token is already stored; nothing to exchange (pass --force to exchange a new request token).');
-    console.log(tutorial.describeStatus(status));
+    console.log(tutorial.describeStatus(files, status));
     return 0;
   }
   console.log('Calling the OAuth2 /token endpoint with the company request token…');
   const fresh = await m.exchangeRequestToken();
   console.log('Success: refresh token generated.');
-  console.log(tutorial.describeStatus(fresh));
+  console.log(tutorial.describeStatus(files, fresh));
   return 0;
 });
