@@ -79,15 +79,20 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Call a Concur API and print the reply body, e.g. `call GET /profile/identity/v4/Users/`.
+    /// Call a Concur API and print the reply body, e.g. `call GET /profile/identity/v4/Users/`;
+    /// with `--all`, every record of a paged list, one JSON line each.
     Call {
         /// HTTP method.
         method: String,
         /// Path relative to the geolocation.
         path: String,
         /// JSON body to send.
-        #[arg(long, value_name = "JSON")]
+        #[arg(long, value_name = "JSON", conflicts_with = "all")]
         data: Option<String>,
+        /// Read the whole list (Identity v4 startIndex/count paging) and print
+        /// one JSON record per line.
+        #[arg(long)]
+        all: bool,
     },
     /// Revoke every refresh token of the app for this company, and clear the token file.
     Revoke,

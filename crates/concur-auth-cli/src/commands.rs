@@ -34,7 +34,7 @@ pub fn store_location(cli: &Cli) -> String {
         .unwrap_or_else(|| cli.token_file.display().to_string())
 }
 
-fn manager(cli: &Cli) -> Result<TokenManager> {
+pub fn manager(cli: &Cli) -> Result<TokenManager> {
     let credentials = Credentials::from_file(&cli.credentials)?;
     TokenManager::with_store_location(credentials, &store_location(cli), options(cli)?)
 }

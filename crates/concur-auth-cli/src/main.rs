@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod demo;
 mod exit_code;
+mod list;
 mod logging;
 mod time_format;
 
@@ -36,9 +37,15 @@ fn main() -> ExitCode {
             Command::Exchange => commands::exchange(&cli).await,
             Command::Token => commands::token(&cli).await,
             Command::Status { json } => commands::status(&cli, *json).await,
-            Command::Call { method, path, data } => {
-                commands::call(&cli, method, path, data.as_deref()).await
-            }
+            Command::Call {
+                method, path, all, ..
+            } if *all => match commands::manager(&cli) {
+                Ok(manager) => list::print_all(manager, method, path).await,
+                Err(err) => Err(err),
+            },
+            Command::Call {
+                method, path, data, ..
+            } => commands::call(&cli, method, path, data.as_deref()).await,
             Command::Revoke => commands::revoke(&cli).await,
             Command::Demo => demo::run().await,
         }

@@ -109,7 +109,7 @@ impl From<PageError> for Error {
     }
 }
 
-/// Reads one list page by page. Build it with [`ApiClient::list`]; read it
+/// Reads one list page by page. Build it with [`ApiClient::read_list`]; read it
 /// with [`Pager::next_page`] / [`Pager::next_record`] (a cursor) or as a
 /// [`Stream`] ([`Pager::pages`], [`Pager::records`]). Use one style per pager.
 #[derive(Debug)]
@@ -152,13 +152,13 @@ impl ApiClient {
     /// Query parameters other than `startIndex` and `count` are sent
     /// unchanged with every page; a `startIndex` in `path` is where the read
     /// begins, a `count` the page size (capped at [`MAX_PAGE_SIZE`]).
-    pub fn list(&self, path: &str) -> Result<Pager> {
+    pub fn read_list(&self, path: &str) -> Result<Pager> {
         Pager::new(self.clone(), path)
     }
 }
 
 impl Pager {
-    /// See [`ApiClient::list`].
+    /// See [`ApiClient::read_list`].
     pub fn new(client: ApiClient, path: &str) -> Result<Pager> {
         if path.contains('#') {
             return Err(Error::config(format!(

@@ -33,7 +33,7 @@ async fn reads_first_middle_and_last_page_as_records() {
     let (_setup, manager) = ready(250).await;
     let records: Vec<Value> = manager
         .api_client()
-        .list(USERS)
+        .read_list(USERS)
         .unwrap()
         .records()
         .map(|r| r.unwrap())
@@ -51,7 +51,7 @@ async fn pages_follow_start_index_and_count() {
     let (_setup, manager) = ready(25).await;
     let pages: Vec<Page> = manager
         .api_client()
-        .list(&format!("{USERS}/?count=10"))
+        .read_list(&format!("{USERS}/?count=10"))
         .unwrap()
         .pages()
         .map(|p| p.unwrap())
@@ -70,7 +70,7 @@ async fn other_query_parameters_pass_through_and_start_index_is_where_it_begins(
     let (_setup, manager) = ready(30).await;
     let mut pager = manager
         .api_client()
-        .list(&format!("{USERS}?attributes=userName&startIndex=21"))
+        .read_list(&format!("{USERS}?attributes=userName&startIndex=21"))
         .unwrap();
     let mut records = Vec::new();
     while let Some(record) = pager.next_record().await.unwrap() {
@@ -89,9 +89,9 @@ async fn other_query_parameters_pass_through_and_start_index_is_where_it_begins(
 async fn an_empty_list_yields_no_record_and_one_empty_page() {
     let (_setup, manager) = ready(0).await;
     let client = manager.api_client();
-    let records: Vec<_> = client.list(USERS).unwrap().records().collect().await;
+    let records: Vec<_> = client.read_list(USERS).unwrap().records().collect().await;
     assert!(records.is_empty());
-    let pages: Vec<_> = client.list(USERS).unwrap().pages().collect().await;
+    let pages: Vec<_> = client.read_list(USERS).unwrap().pages().collect().await;
     assert_eq!(pages.len(), 1);
     let page = pages[0].as_ref().unwrap();
     assert_eq!((page.total_results, page.records.len()), (Some(0), 0));
@@ -112,7 +112,7 @@ async fn a_failing_page_is_retried_with_the_clients_rules() {
     );
     let records: Vec<Value> = manager
         .api_client()
-        .list(USERS)
+        .read_list(USERS)
         .unwrap()
         .records()
         .map(|r| r.unwrap())
@@ -124,7 +124,7 @@ async fn a_failing_page_is_retried_with_the_clients_rules() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_401_mid_list_refreshes_once_and_carries_on() {
     let (setup, manager) = ready(150).await;
-    let mut pager = manager.api_client().list(USERS).unwrap();
+    let mut pager = manager.api_client().read_list(USERS).unwrap();
     assert_eq!(pager.next_page().await.unwrap().unwrap().records.len(), 100);
     setup.fake.expire_access_tokens();
     assert_eq!(pager.next_page().await.unwrap().unwrap().records.len(), 50);
@@ -139,7 +139,7 @@ async fn a_page_failing_for_good_stops_with_what_was_read() {
         .push_page_fault(101, Fault::Status { status: 503 }, 100);
     let results: Vec<_> = manager
         .api_client()
-        .list(USERS)
+        .read_list(USERS)
         .unwrap()
         .records()
         .collect()
@@ -162,7 +162,7 @@ async fn a_page_failing_for_good_stops_with_what_was_read() {
     // The cursor is not moved by a failure: once the server heals, asking
     // again reads on from the failed page.
     setup.fake.clear_faults();
-    let mut pager = manager.api_client().list(USERS).unwrap();
+    let mut pager = manager.api_client().read_list(USERS).unwrap();
     setup
         .fake
         .push_page_fault(1, Fault::Status { status: 404 }, 1);
@@ -175,7 +175,7 @@ async fn a_page_failing_for_good_stops_with_what_was_read() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_list_that_shrinks_while_read_stops_at_its_new_end() {
     let (setup, manager) = ready(250).await;
-    let mut pager = manager.api_client().list(USERS).unwrap();
+    let mut pager = manager.api_client().read_list(USERS).unwrap();
     assert_eq!(pager.next_page().await.unwrap().unwrap().records.len(), 100);
     setup.fake.set_users(150);
     let second = pager.next_page().await.unwrap().unwrap();
@@ -185,7 +185,7 @@ async fn a_list_that_shrinks_while_read_stops_at_its_new_end() {
     );
     assert!(pager.next_page().await.unwrap().is_none());
     // Shrunk below what was read already: the next page is past the end.
-    let mut pager = manager.api_client().list(USERS).unwrap();
+    let mut pager = manager.api_client().read_list(USERS).unwrap();
     pager.next_page().await.unwrap().unwrap();
     setup.fake.set_users(40);
     assert!(pager.next_page().await.unwrap().is_none());
@@ -195,7 +195,7 @@ async fn a_list_that_shrinks_while_read_stops_at_its_new_end() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_list_that_grows_while_read_is_read_to_its_new_end_within_the_bound() {
     let (setup, manager) = ready(150).await;
-    let mut pager = manager.api_client().list(USERS).unwrap();
+    let mut pager = manager.api_client().read_list(USERS).unwrap();
     pager.next_page().await.unwrap().unwrap();
     setup.fake.set_users(320);
     let mut read = 100;
@@ -207,7 +207,7 @@ async fn a_list_that_grows_while_read_is_read_to_its_new_end_within_the_bound() 
     // A list that never ends is cut off by max_pages with a typed error.
     let mut pager = manager
         .api_client()
-        .list(&format!("{USERS}?count=10"))
+        .read_list(&format!("{USERS}?count=10"))
         .unwrap()
         .max_pages(3);
     for _ in 0..3 {
@@ -227,12 +227,12 @@ async fn bad_list_paths_are_refused_before_any_request() {
         "/profile/identity/v4/Users?count=lots",
         "/profile/identity/v4/Users#frag",
     ] {
-        let err = client.list(bad).unwrap_err();
+        let err = client.read_list(bad).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config, "{bad}");
     }
     // An absolute URL is refused by the client's own rules on the first page.
     let err = client
-        .list("https://evil.example.com/x")
+        .read_list("https://evil.example.com/x")
         .unwrap()
         .next_page()
         .await
