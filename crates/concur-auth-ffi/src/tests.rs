@@ -597,7 +597,7 @@ fn status_families_are_the_core_table() {
 
 #[test]
 fn a_blocking_call_from_an_async_task_is_a_config_error_not_a_panic() {
-    let setup = Setup::new("fake-client-secret-7Qx9");
+    let setup = Setup::new(None);
     let m = setup.manager(None);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (status, message) = runtime.block_on(async {
