@@ -28,7 +28,7 @@ pub(crate) fn json_body(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<ser
 }
 
 /// A JSON value as plain Python objects (dict, list, str, int, float, bool, None).
-fn json_to_py(py: Python<'_>, value: &serde_json::Value) -> PyResult<Py<PyAny>> {
+pub(crate) fn json_to_py(py: Python<'_>, value: &serde_json::Value) -> PyResult<Py<PyAny>> {
     use serde_json::Value;
     Ok(match value {
         Value::Null => py.None(),

@@ -2,7 +2,8 @@
 //!
 //! Every decision lives in the core crate; the files here only translate, one
 //! per core module: `manager.rs` (the `TokenManager` class), `client.rs` (API
-//! calls and the `Response` class), `status.rs`, `errors.rs` (core error kinds
+//! calls and the `Response` class), `pager.rs` (whole lists as iterators),
+//! `status.rs`, `errors.rs` (core error kinds
 //! → the exception classes of `concur_auth.exceptions`), `options.rs` (keyword
 //! options → `ManagerOptions`), `runtime.rs` (blocking without the GIL and the
 //! asyncio bridge over the shared runtime) and `logging.rs` (tracing → Python's
@@ -13,6 +14,7 @@ mod errors;
 mod logging;
 mod manager;
 mod options;
+mod pager;
 mod runtime;
 mod status;
 
@@ -37,6 +39,8 @@ mod native {
     use crate::errors::error_classes;
     #[pymodule_export]
     use crate::manager::PyTokenManager;
+    #[pymodule_export]
+    use crate::pager::{PyPage, PyPager, PyPages};
     #[pymodule_export]
     use crate::status::PyStatus;
 

@@ -16,6 +16,7 @@ use pyo3::types::{PyDict, PyString};
 use crate::client::{json_body, PyResponse};
 use crate::errors::to_py_err;
 use crate::options;
+use crate::pager::PyPager;
 use crate::repr_str;
 use crate::runtime::{blocking, future_into_py, ready_future, runtime};
 use crate::status::PyStatus;
@@ -247,6 +248,20 @@ impl PyTokenManager {
             async move { client.request_str(&method, &path, body.as_ref()).await },
             PyResponse::convert,
         )
+    }
+
+    /// Every record of a paged Identity v4 list (default
+    /// `/profile/identity/v4/Users`), as a `Pager`: `for user in ...` or
+    /// `async for user in ...`. Other query parameters in `path` are sent
+    /// unchanged; `page_size` is at most 100.
+    #[pyo3(signature = (path="/profile/identity/v4/Users", *, page_size=None, max_pages=None))]
+    fn read_list(
+        &self,
+        path: &str,
+        page_size: Option<u32>,
+        max_pages: Option<u64>,
+    ) -> PyResult<PyPager> {
+        PyPager::open(self.manager(), path, page_size, max_pages)
     }
 
     /// Revokes every refresh token of the app for this company and removes

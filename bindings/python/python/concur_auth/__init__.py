@@ -6,7 +6,8 @@ Quickstart::
     manager = TokenManager.from_files("credentials.json", "refreshTokenObjectFile.json")
     print(manager.request("GET", "/profile/identity/v4/Users/").json())
 
-``TokenManager`` is thread-safe and shares one refresh among every thread,
+``manager.read_list(path)`` reads a whole paged list (``for user in ...``,
+``async for user in ...``). ``TokenManager`` is thread-safe and shares one refresh among every thread,
 asyncio task and process using the same token file. ``concur_auth.adapters``
 plugs it into ``requests`` and ``httpx``. Every error is a
 :class:`ConcurAuthError` (see :mod:`concur_auth.exceptions`). Log records go to
@@ -37,6 +38,9 @@ from concur_auth._native import (
     DEFAULT_CREDENTIALS_FILE,
     DEFAULT_TOKEN_FILE,
     REDACTED,
+    Page,
+    Pager,
+    Pages,
     Response,
     Status,
     TokenManager,
@@ -47,6 +51,9 @@ __all__ = [
     "TokenManager",
     "Status",
     "Response",
+    "Pager",
+    "Pages",
+    "Page",
     "exceptions",
     "ConcurAuthError",
     "ConfigurationError",

@@ -2,7 +2,7 @@
 
 import asyncio
 import os
-from typing import Any, Final, Optional, Sequence, Union, final
+from typing import Any, AsyncIterator, Final, Iterator, Optional, Sequence, Union, final
 
 StrPath = Union[str, "os.PathLike[str]"]
 
@@ -68,6 +68,51 @@ class Response:
         """Returns self for 2xx, otherwise raises ApiError."""
 
 @final
+class Page:
+    """One page of a list."""
+
+    @property
+    def start_index(self) -> int:
+        """The ``startIndex`` this page was asked for (1-based)."""
+    @property
+    def total_results(self) -> Optional[int]:
+        """The list's size when this page was served, if the server said."""
+    @property
+    def records(self) -> list[dict[str, Any]]: ...
+    @property
+    def correlation_id(self) -> Optional[str]: ...
+    def __len__(self) -> int: ...
+
+@final
+class Pages:
+    """The pages of a ``Pager``: ``for page in pager.pages()`` or ``async for``."""
+
+    def __iter__(self) -> Iterator[Page]: ...
+    def __next__(self) -> Page: ...
+    def __aiter__(self) -> AsyncIterator[Page]: ...
+    def __anext__(self) -> "asyncio.Future[Page]": ...
+
+@final
+class Pager:
+    """Every record of a paged Identity v4 list, one page in memory at a time.
+
+    A page failing for good raises the error's ``ConcurAuthError`` subclass
+    with ``records_read``, ``pages_read`` and ``next_start_index`` set; the
+    pager stays on that page, so iterating again retries it."""
+
+    def __iter__(self) -> Iterator[dict[str, Any]]: ...
+    def __next__(self) -> dict[str, Any]: ...
+    def __aiter__(self) -> AsyncIterator[dict[str, Any]]: ...
+    def __anext__(self) -> "asyncio.Future[dict[str, Any]]": ...
+    def pages(self) -> Pages: ...
+    @property
+    def records_read(self) -> int: ...
+    @property
+    def next_start_index(self) -> int: ...
+    @property
+    def total_results(self) -> Optional[int]: ...
+
+@final
 class TokenManager:
     """Issues access tokens for one Concur company, refreshing and persisting as
     needed. Thread-safe: share one instance."""
@@ -123,6 +168,14 @@ class TokenManager:
     def request_async(
         self, method: str, path: str, json: Any = None
     ) -> "asyncio.Future[Response]": ...
+    def read_list(
+        self,
+        path: str = "/profile/identity/v4/Users",
+        *,
+        page_size: Optional[int] = None,
+        max_pages: Optional[int] = None,
+    ) -> Pager:
+        """Every record of a paged list: ``for user in manager.read_list()`` or ``async for``."""
     def revoke(self) -> None:
         """Revokes the app's refresh tokens for this company and removes the token file."""
     def revoke_async(self) -> "asyncio.Future[None]": ...

@@ -75,6 +75,11 @@ class ConcurAuthError(Exception):
         self.http_status: Optional[int] = http_status
         #: The ``concur-correlationid`` of the failing reply: quote it to SAP support.
         self.correlation_id: Optional[str] = correlation_id
+        #: Set when a list read (``TokenManager.read_list``) stopped: records and
+        #: pages received before the failure, and the ``startIndex`` to resume from.
+        self.records_read: Optional[int] = None
+        self.pages_read: Optional[int] = None
+        self.next_start_index: Optional[int] = None
 
     def __str__(self) -> str:
         return self.text
