@@ -330,7 +330,7 @@ impl TokenManager {
     pub fn api_url<'env>(&self, env: &'env Env, path_or_url: String) -> Result<Object<'env>> {
         let manager = self.inner.clone();
         promise(env, async move {
-            Ok(manager.api_url(&path_or_url).await?.to_string())
+            Ok(manager.api_client().url(&path_or_url).await?.to_string())
         })
     }
 

@@ -9,7 +9,7 @@
 use std::time::Instant;
 
 use reqwest::header::ACCEPT;
-use reqwest::Method;
+use reqwest::{Method, Url};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::Reply;
@@ -130,11 +130,7 @@ impl ApiClient {
         let mut refreshed = false;
         loop {
             let token = self.manager.access_token().await?;
-            let origin = self
-                .manager
-                .api_origin()
-                .ok_or_else(|| Error::new(ErrorKind::NotInitialized, "no token state is loaded"))?;
-            let url = crate::hosts::join(&origin, path)?;
+            let url = self.checked_url(path)?;
             let mut request = http
                 .client()
                 .request(method.clone(), url)
@@ -177,6 +173,29 @@ impl ApiClient {
             tracing::warn!(retry, ?delay, "{error}; retrying");
             tokio::time::sleep(delay).await;
         }
+    }
+
+    /// The absolute URL for an API path under the token's geolocation, or a full
+    /// URL the host policy accepts: what an HTTP adapter (Python's requests and
+    /// httpx, Node's fetch) calls before it attaches the bearer token itself.
+    /// Makes sure a token is adopted first when given a path. Refuses anything
+    /// else (see [`HostPolicy::request_url`](crate::HostPolicy::request_url)).
+    pub async fn url(&self, path_or_url: &str) -> Result<Url> {
+        if path_or_url.starts_with('/') {
+            self.manager.access_token().await?;
+        }
+        self.checked_url(path_or_url)
+    }
+
+    /// The one place a token-carrying URL is decided: the geolocation of the
+    /// adopted token, the path on it, the host policy checked on the result.
+    fn checked_url(&self, path_or_url: &str) -> Result<Url> {
+        let policy = self.manager.host_policy();
+        let origin = self
+            .manager
+            .api_origin()
+            .unwrap_or_else(|| policy.base().clone());
+        policy.request_url(&origin, path_or_url)
     }
 
     /// Like [`ApiClient::request`] with the method given as text ("GET", "post").

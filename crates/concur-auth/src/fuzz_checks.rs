@@ -46,3 +46,37 @@ pub fn token_reply(data: &[u8]) {
             .expect("a returned geolocation passed the policy");
     }
 }
+
+/// Where a token may go: any string given as an API path either resolves to
+/// the geolocation's origin (a loopback fake here, so that every other
+/// loopback host and port counts as foreign) or is refused; a full URL is
+/// accepted only on a Concur host over HTTPS. Returns whether it was accepted.
+pub fn api_path(data: &[u8]) -> bool {
+    let policy = HostPolicy::new("http://127.0.0.1:8080", &[]).expect("valid base");
+    let geolocation = policy.base().clone();
+    let input = String::from_utf8_lossy(data);
+    let Ok(url) = policy.request_url(&geolocation, &input) else {
+        return false;
+    };
+    let on_geolocation = url.scheme() == "http"
+        && url.host_str() == Some("127.0.0.1")
+        && url.port_or_known_default() == Some(8080);
+    let on_concur = url.scheme() == "https"
+        && url.host_str().is_some_and(|h| {
+            h.ends_with(".api.concursolutions.com")
+                || h.ends_with(".api.concursolutions.cn")
+                || h.ends_with(".api.concurcdc.cn")
+        });
+    assert!(
+        on_geolocation || (on_concur && !input.starts_with('/')),
+        "{input:?} resolved to {url}, off the geolocation"
+    );
+    assert!(
+        url.username().is_empty() && url.password().is_none(),
+        "{url} carries user info"
+    );
+    policy
+        .check_url(url.as_str())
+        .expect("an accepted URL passes the policy again");
+    true
+}

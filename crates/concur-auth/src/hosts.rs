@@ -1,10 +1,18 @@
-//! Which hosts may receive a secret.
+//! Which hosts may receive a secret, and where an API path goes.
 //!
-//! The token endpoint and every `geolocation` the server returns must be HTTPS on
-//! a Concur host, the configured base's own host, or a host the user allowed by
-//! name. Plain HTTP is accepted only on loopback, and only when the configured
-//! base itself is loopback (tests, the fake server, the demo). Everything else is
-//! refused before a token is sent.
+//! The token endpoint, every `geolocation` the server returns and every URL a
+//! token is attached to must be HTTPS on a Concur host, the configured base
+//! URL's own origin (scheme, host and port), or a host the user allowed by name.
+//! Plain HTTP is accepted only on loopback, and only when the configured base
+//! itself is loopback (tests, the fake server, the demo): then the base's own
+//! origin, or a loopback host allowed by name, never any loopback port.
+//! Everything else is refused before a connection is opened.
+//!
+//! An API path is accepted only as a string starting with exactly one `/`, and
+//! is set as the path and query of the geolocation (never "joined", which would
+//! let `\\host/x`, `/\host/x` or `http:host/x` name another host).
+//! [`HostPolicy::request_url`] is the one function every token-carrying request
+//! goes through.
 
 use reqwest::Url;
 
@@ -61,12 +69,67 @@ impl HostPolicy {
     /// Refuses a full request URL (any path) unless its host may receive tokens,
     /// by the same rules as a geolocation. For adapters that attach the bearer
     /// token to requests they build themselves.
+    /// Accepts only `http(s)://` URLs (scheme in any case) without user info,
+    /// whitespace, control characters or backslashes.
     pub fn check_url(&self, url: &str) -> Result<Url> {
-        let parsed = Url::parse(url.trim())
+        refuse_ambiguous_characters(url, "URL")?;
+        if !has_http_scheme(url) {
+            return Err(Error::new(
+                ErrorKind::HostNotAllowed,
+                format!("URL {url:?} is not an absolute http(s):// URL; tokens are only attached to http(s):// URLs on an allowed host"),
+            ));
+        }
+        let parsed = Url::parse(url)
             .map_err(|err| Error::config(format!("URL {url:?} is not valid ({err})")))?;
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(Error::config(format!(
+                "URL {} carries a user name or password; remove it, the bearer token is the only credential sent",
+                parsed.host_str().unwrap_or_default()
+            )));
+        }
         let origin = parse_origin(parsed.as_str(), "URL")?;
         self.check_origin(&origin, "URL")?;
         Ok(parsed)
+    }
+
+    /// The URL a token-carrying request goes to: `path_or_url` is either an API
+    /// path starting with exactly one `/` (set as path and query on `origin`,
+    /// the checked geolocation) or a full URL that [`HostPolicy::check_url`]
+    /// accepts. The result is checked against the policy once more, so that no
+    /// caller can send a token without this check. Anything else is refused
+    /// before a connection is opened.
+    pub fn request_url(&self, origin: &Url, path_or_url: &str) -> Result<Url> {
+        if !path_or_url.starts_with('/') {
+            if has_http_scheme(path_or_url) {
+                return self.check_url(path_or_url);
+            }
+            return Err(Error::config(format!(
+                "path {path_or_url:?} must start with one / (e.g. /profile/identity/v4/Users/), or be a full https:// URL on an allowed host"
+            )));
+        }
+        refuse_ambiguous_characters(path_or_url, "path")?;
+        if path_or_url.starts_with("//") {
+            return Err(Error::config(format!(
+                "path {path_or_url:?} starts with //, which names another host; start it with exactly one /"
+            )));
+        }
+        // The fragment never goes on the wire; the query is kept as given.
+        let without_fragment = path_or_url.split('#').next().unwrap_or_default();
+        let (path, query) = match without_fragment.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (without_fragment, None),
+        };
+        let mut url = parse_origin(origin.as_str(), "geolocation")?;
+        url.set_path(path);
+        url.set_query(query);
+        if !same_origin(&url, origin) {
+            return Err(Error::new(
+                ErrorKind::HostNotAllowed,
+                format!("path {path_or_url:?} does not stay on the geolocation {origin}; refusing to send a token"),
+            ));
+        }
+        self.check_origin(&url, "URL")?;
+        Ok(url)
     }
 
     fn check_origin(&self, url: &Url, what: &str) -> Result<()> {
@@ -84,17 +147,17 @@ impl HostPolicy {
                 ))
             }
         }
-        let allowed = CONCUR_DOMAINS.iter().any(|d| host.ends_with(d))
-            || host == self.base_host()
-            || self.allowed_hosts.contains(&host)
-            || (loopback && is_loopback(self.base_host()));
+        let concur = url.scheme() == "https" && CONCUR_DOMAINS.iter().any(|d| host.ends_with(d));
+        let allowed = concur || same_origin(url, &self.base) || self.allowed_hosts.contains(&host);
         if allowed {
             Ok(())
         } else {
+            let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
             Err(Error::new(
                 ErrorKind::HostNotAllowed,
                 format!(
-                    "{what} host {host} is not a Concur host (*.api.concursolutions.com, *.api.concursolutions.cn, *.api.concurcdc.cn) nor the configured base; refusing to send a token there. Add it to the allowed hosts only if you trust it"
+                    "{what} host {host}{port} is not a Concur host (*.api.concursolutions.com, *.api.concursolutions.cn, *.api.concurcdc.cn) nor the configured base URL's origin {}; refusing to send a token there. Add the host to the allowed hosts only if you trust it",
+                    self.base.as_str().trim_end_matches('/')
                 ),
             ))
         }
@@ -137,16 +200,33 @@ pub fn is_loopback(host: &str) -> bool {
             .unwrap_or(false)
 }
 
-/// Joins an API path onto an origin (`/profile/...` or `profile/...`).
-pub(crate) fn join(origin: &Url, path: &str) -> Result<Url> {
-    if path.contains("://") {
-        return Err(Error::config(format!(
-            "path {path:?} must be relative to the geolocation, e.g. /profile/identity/v4/Users/"
-        )));
+/// Same scheme, host and port (the port a scheme implies counts).
+fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str().map(str::to_ascii_lowercase) == b.host_str().map(str::to_ascii_lowercase)
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// `http://` or `https://`, the scheme in any case, with nothing in between.
+fn has_http_scheme(value: &str) -> bool {
+    let lower = value.get(..8).unwrap_or(value).to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+/// Control characters (tab, newline: the URL parser drops them silently),
+/// whitespace and backslashes (read as `/` by the URL parser) make a string
+/// mean another URL than it shows; none has a place in an API path or URL
+/// (percent-encode it: `%20`, `%5C`).
+fn refuse_ambiguous_characters(value: &str, what: &str) -> Result<()> {
+    match value
+        .chars()
+        .find(|c| c.is_control() || c.is_whitespace() || *c == '\\')
+    {
+        Some(c) => Err(Error::config(format!(
+            "{what} {value:?} contains {c:?}; percent-encode it (a backslash, space or control character could name another host)"
+        ))),
+        None => Ok(()),
     }
-    origin
-        .join(path.trim_start_matches('/'))
-        .map_err(|err| Error::config(format!("path {path:?} is not valid: {err}")))
 }
 
 #[cfg(test)]
@@ -191,10 +271,29 @@ mod tests {
 
     #[test]
     fn loopback_http_only_with_a_loopback_base() {
-        let p = policy("http://127.0.0.1:9000");
-        p.check_geolocation("http://127.0.0.1:9001").unwrap();
-        p.check_geolocation("http://localhost:9001").unwrap();
         assert!(HostPolicy::new("http://example.com", &[]).is_err());
+        let p = policy("http://127.0.0.1:9000");
+        p.check_geolocation("http://127.0.0.1:9000/").unwrap();
+        p.check_geolocation("HTTP://127.0.0.1:9000").unwrap();
+    }
+
+    #[test]
+    fn loopback_is_not_a_wildcard() {
+        let p = policy("http://127.0.0.1:9000");
+        for other in [
+            "http://127.0.0.1:9001",
+            "http://localhost:9000",
+            "http://127.0.0.2:9000",
+            "http://[::1]:9000",
+            "https://127.0.0.1:9000",
+            "http://127.0.0.1",
+        ] {
+            let err = p.check_geolocation(other).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::HostNotAllowed, "{other}");
+        }
+        let allowed = HostPolicy::new("http://127.0.0.1:9000", &["localhost".into()]).unwrap();
+        allowed.check_geolocation("http://localhost:9001").unwrap();
+        assert!(allowed.check_geolocation("http://127.0.0.2:9000").is_err());
     }
 
     #[test]
@@ -220,12 +319,59 @@ mod tests {
     }
 
     #[test]
-    fn join_refuses_absolute_urls() {
-        let base = Url::parse("https://us2.api.concursolutions.com/").unwrap();
+    fn a_path_is_set_on_the_origin() {
+        let p = policy(DEFAULT_BASE_URL);
+        let geo = p
+            .check_geolocation("https://us2.api.concursolutions.com")
+            .unwrap();
+        let url = p
+            .request_url(&geo, "/profile/identity/v4/Users/?count=2&x=%2F#frag")
+            .unwrap();
         assert_eq!(
-            join(&base, "/profile/identity/v4/Users/").unwrap().as_str(),
-            "https://us2.api.concursolutions.com/profile/identity/v4/Users/"
+            url.as_str(),
+            "https://us2.api.concursolutions.com/profile/identity/v4/Users/?count=2&x=%2F"
         );
-        assert!(join(&base, "https://evil.example.com/x").is_err());
+        // Dot segments and encoded slashes stay on the origin.
+        let url = p
+            .request_url(&geo, "/a/../../%2F%2Fevil.example.com/x")
+            .unwrap();
+        assert_eq!(url.host_str(), Some("us2.api.concursolutions.com"));
+        let url = p.request_url(&geo, "/@evil.example.com/x").unwrap();
+        assert_eq!(url.host_str(), Some("us2.api.concursolutions.com"));
+    }
+
+    #[test]
+    fn strings_that_name_another_host_are_refused() {
+        let p = policy("http://127.0.0.1:9000");
+        let geo = p.check_geolocation("http://127.0.0.1:9000").unwrap();
+        for bad in [
+            "\\\\127.0.0.2:9000/steal",
+            "/\\127.0.0.2:9000/x",
+            "\\/127.0.0.2:9000/x",
+            "//127.0.0.2:9000/x",
+            "http:127.0.0.2:9000/x",
+            "http:/127.0.0.2:9000/x",
+            "https:/\t/127.0.0.2:9000/x",
+            "/\t/127.0.0.2:9000/x",
+            "\t//127.0.0.2:9000/x",
+            " //127.0.0.2:9000/x",
+            "/\n/127.0.0.2:9000/x",
+            "http://127.0.0.2:9000/x",
+            "HTTP://127.0.0.2:9000/x",
+            "http://127.0.0.1:9001/x",
+            "http://localhost:9000/x",
+            "http://127.0.0.1:9000@127.0.0.2:9000/x",
+            "http://u:p@127.0.0.1:9000/x",
+            "ftp://127.0.0.1:9000/x",
+            "profile/identity/v4/Users/",
+            "127.0.0.2:9000/x",
+            "",
+        ] {
+            assert!(p.request_url(&geo, bad).is_err(), "{bad:?} was accepted");
+        }
+        for good in ["/x", "http://127.0.0.1:9000/x", "HTTP://127.0.0.1:9000/x"] {
+            let url = p.request_url(&geo, good).unwrap();
+            assert_eq!(url.as_str(), "http://127.0.0.1:9000/x", "{good:?}");
+        }
     }
 }

@@ -194,20 +194,6 @@ impl TokenManager {
         self.refresh(Need::Replace(token)).await
     }
 
-    /// The absolute URL for an API path under the token's geolocation, or a full
-    /// URL checked by the host policy: what an HTTP adapter calls before it
-    /// attaches the bearer token itself. Makes sure a token is adopted first.
-    pub async fn api_url(&self, path_or_url: &str) -> Result<Url> {
-        if path_or_url.contains("://") {
-            return self.inner.policy.check_url(path_or_url);
-        }
-        self.access_token().await?;
-        let origin = self
-            .api_origin()
-            .unwrap_or_else(|| self.inner.policy.base().clone());
-        crate::hosts::join(&origin, path_or_url)
-    }
-
     /// The base URL of API calls: the adopted record's geolocation.
     pub(crate) fn api_origin(&self) -> Option<Url> {
         let cache = self.inner.cache.read().expect("token cache poisoned");

@@ -13,7 +13,7 @@ use crate::retry;
 use crate::secret::Secret;
 
 /// Path of the token endpoint under a base URL or geolocation.
-pub const TOKEN_PATH: &str = "oauth2/v0/token";
+pub const TOKEN_PATH: &str = "/oauth2/v0/token";
 
 /// The grants this library sends.
 #[derive(Clone, Copy, Debug)]
@@ -115,7 +115,7 @@ pub(crate) async fn request_token(
 ) -> Result<TokenReply> {
     let mut origin = origin.clone();
     for hop in 0..2 {
-        let url = crate::hosts::join(&origin, TOKEN_PATH)?;
+        let url = policy.request_url(&origin, TOKEN_PATH)?;
         tracing::debug!(grant = grant.name(), url = %url, "token request");
         let request = http
             .client()

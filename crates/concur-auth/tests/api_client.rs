@@ -157,7 +157,7 @@ async fn a_dropped_connection_on_the_api_is_retried() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_method_and_absolute_paths_are_config_errors() {
+async fn a_bad_method_is_a_config_error_and_a_foreign_url_is_refused() {
     let (_setup, manager) = ready().await;
     let client = manager.api_client();
     let err = client.request_str("GE T", USERS, None).await.unwrap_err();
@@ -166,7 +166,7 @@ async fn bad_method_and_absolute_paths_are_config_errors() {
         .get("https://evil.example.com/steal")
         .await
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Config);
+    assert_eq!(err.kind(), ErrorKind::HostNotAllowed);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

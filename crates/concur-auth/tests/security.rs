@@ -35,12 +35,18 @@ async fn a_planted_geolocation_in_the_token_file_is_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn code_16_follows_the_geolocation_once() {
     let right = FakeConcur::start(FakeConfig::default()).await.unwrap();
+    // Another origin than the base: it may receive secrets only when allowed.
+    let right_url = right.base_url().replace("127.0.0.1", "localhost");
+    right.update_config(|c| c.geolocation = Some(right_url.clone()));
     let config = FakeConfig {
-        wrong_datacenter: Some(right.base_url()),
+        wrong_datacenter: Some(right_url.clone()),
         ..FakeConfig::default()
     };
     let setup = Setup::with_config(config).await;
-    let manager = setup.manager();
+    let manager = setup.manager_with(concur_auth::ManagerOptions {
+        allowed_hosts: vec!["localhost".into()],
+        ..setup.options()
+    });
     manager.exchange_request_token().await.unwrap();
     assert_eq!(
         setup.fake.counters().password_grants,
@@ -50,7 +56,7 @@ async fn code_16_follows_the_geolocation_once() {
     assert_eq!(right.counters().password_grants, 1, "then the right one");
     assert_eq!(
         setup.stored().geolocation.as_deref(),
-        Some(right.base_url().as_str())
+        Some(right_url.as_str())
     );
 }
 

@@ -26,6 +26,7 @@ mod errors;
 mod faults;
 pub mod fixtures;
 mod random;
+mod recorder;
 mod state;
 mod token_endpoint;
 mod users;
@@ -47,6 +48,7 @@ pub use config::FakeConfig;
 pub use counting::Counters;
 pub use faults::{Endpoint, Fault, FaultSpec};
 pub use fixtures::{CredentialsSpec, Freshness, TokenFileSpec};
+pub use recorder::TokenRecorder;
 pub use state::IssuedTokens;
 pub use users::{PageFaultSpec, MAX_PAGE_SIZE};
 
