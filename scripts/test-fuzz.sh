@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fuzz the three parsers of untrusted bytes for a bounded time each (default 20 s,
+# Fuzz the three parsers of untrusted bytes and the API path rule for a bounded time each (default 20 s,
 # FUZZ_SECONDS to change), seeded by the committed corpus. New inputs go to a
 # scratch folder, so the committed corpus only changes by hand. The corpus is
 # also replayed by a plain test (crates/concur-auth/tests/fuzz_corpus.rs) on
@@ -13,7 +13,7 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked --quiet
 fi
 
-targets=(credentials token_file token_reply)
+targets=(credentials token_file token_reply api_path)
 echo "--- building fuzz targets (stable toolchain: -s none)"
 cargo fuzz build -s none 2>&1 | tail -n 3
 

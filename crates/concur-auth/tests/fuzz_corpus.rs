@@ -37,3 +37,11 @@ fn token_file_corpus() {
 fn token_reply_corpus() {
     assert!(replay("token_reply", concur_auth::fuzz_checks::token_reply) >= 5);
 }
+
+#[test]
+fn api_path_corpus() {
+    let check = |data: &[u8]| {
+        concur_auth::fuzz_checks::api_path(data);
+    };
+    assert!(replay("api_path", check) >= 50);
+}
