@@ -230,12 +230,13 @@ async fn bad_list_paths_are_refused_before_any_request() {
         let err = client.read_list(bad).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Config, "{bad}");
     }
-    // An absolute URL is refused by the client's own rules on the first page.
+    // A URL on a host the policy refuses is refused by the client's own rules
+    // on the first page.
     let err = client
         .read_list("https://evil.example.com/x")
         .unwrap()
         .next_page()
         .await
         .unwrap_err();
-    assert_eq!(err.error().kind(), ErrorKind::Config);
+    assert_eq!(err.error().kind(), ErrorKind::HostNotAllowed);
 }
