@@ -83,11 +83,12 @@ impl ApiResponse {
 }
 
 impl From<Reply> for ApiResponse {
-    fn from(reply: Reply) -> Self {
+    fn from(mut reply: Reply) -> Self {
         ApiResponse {
             status: reply.status,
             content_type: reply.content_type().to_owned(),
-            body: reply.body,
+            // An API reply is the caller's data: handed over, not wiped.
+            body: std::mem::take(&mut *reply.body),
             correlation_id: reply.correlation_id,
         }
     }

@@ -4,10 +4,12 @@
 //! typed errors, keeps the `concur-correlationid`, and reads the body only up to
 //! a limit so that a misbehaving server cannot make us buffer without end.
 
+use std::fmt;
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use reqwest::header::{HeaderMap, CONTENT_TYPE};
+use zeroize::Zeroizing;
 
 use crate::error::{Error, ErrorKind, Result};
 
@@ -38,13 +40,28 @@ impl Default for HttpOptions {
     }
 }
 
-/// A reply read into memory.
-#[derive(Clone, Debug)]
+/// A reply read into memory. The body may be a token reply: `Debug` shows its
+/// length only, and the buffer is wiped when dropped.
+#[derive(Clone)]
 pub(crate) struct Reply {
     pub status: u16,
     pub headers: HeaderMap,
-    pub body: Vec<u8>,
+    pub body: Zeroizing<Vec<u8>>,
     pub correlation_id: Option<String>,
+}
+
+impl fmt::Debug for Reply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reply")
+            .field("status", &self.status)
+            .field("content_type", &self.content_type())
+            .field(
+                "body",
+                &format_args!("[{} bytes, redacted]", self.body.len()),
+            )
+            .field("correlation_id", &self.correlation_id)
+            .finish()
+    }
 }
 
 impl Reply {
@@ -112,7 +129,8 @@ impl Http {
         {
             return Err(too_big());
         }
-        let mut body = Vec::new();
+        let expected = response.content_length().unwrap_or(0) as usize;
+        let mut body = Zeroizing::new(Vec::with_capacity(expected));
         let mut stream = response.bytes_stream();
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(|err| {
@@ -121,7 +139,7 @@ impl Http {
             if body.len() + chunk.len() > max_body {
                 return Err(too_big());
             }
-            body.extend_from_slice(&chunk);
+            append_wiping(&mut body, &chunk);
         }
         Ok(Reply {
             status,
@@ -129,6 +147,47 @@ impl Http {
             body,
             correlation_id,
         })
+    }
+}
+
+/// Appends `chunk` without leaving a copy in freed memory: when the buffer
+/// must grow, its bytes move to a larger one and the old one is wiped (a plain
+/// `Vec` would free it as is).
+fn append_wiping(body: &mut Zeroizing<Vec<u8>>, chunk: &[u8]) {
+    let needed = body.len() + chunk.len();
+    if needed > body.capacity() {
+        let mut bigger = Zeroizing::new(Vec::with_capacity(needed.max(body.capacity() * 2)));
+        bigger.extend_from_slice(body);
+        std::mem::swap(body, &mut bigger);
+    }
+    body.extend_from_slice(chunk);
+}
+
+/// An `application/x-www-form-urlencoded` body (the token request's, holding
+/// the client secret and a request or refresh token) in one buffer, sized up
+/// front so it never reallocates, and wiped when the request is done with it.
+/// (The TLS layer's own copies are beyond our reach.)
+pub(crate) fn wiped_form(fields: &[(&str, &str)]) -> reqwest::Body {
+    // Percent-encoding at most triples a byte; `=` and `&` add two per field.
+    let capacity = fields
+        .iter()
+        .map(|(k, v)| 3 * (k.len() + v.len()) + 2)
+        .sum();
+    let mut text = Zeroizing::new(String::with_capacity(capacity));
+    {
+        let mut form = form_urlencoded::Serializer::new(&mut *text);
+        form.extend_pairs(fields);
+        form.finish();
+    }
+    reqwest::Body::from(bytes::Bytes::from_owner(WipedBytes(text)))
+}
+
+/// Bytes handed to the HTTP stack that are wiped when it drops them.
+struct WipedBytes(Zeroizing<String>);
+
+impl AsRef<[u8]> for WipedBytes {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
     }
 }
 
@@ -167,5 +226,46 @@ fn transport_error(what: &str, err: &reqwest::Error) -> Error {
                 "{what} to {url}{url_port} failed: {detail}; check the network and the base URL"
             ),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reply_debug_never_shows_the_body() {
+        let reply = Reply {
+            status: 200,
+            headers: HeaderMap::new(),
+            body: Zeroizing::new(br#"{"access_token":"at-secret-value"}"#.to_vec()),
+            correlation_id: Some("c-1".into()),
+        };
+        let shown = format!("{reply:?}");
+        assert!(!shown.contains("at-secret-value"), "{shown}");
+        assert!(shown.contains("34 bytes, redacted"), "{shown}");
+    }
+
+    #[test]
+    fn appending_keeps_every_byte() {
+        let mut body = Zeroizing::new(Vec::new());
+        for chunk in [&b"ab"[..], b"", b"cdefgh", b"i"] {
+            append_wiping(&mut body, chunk);
+        }
+        assert_eq!(body.as_slice(), b"abcdefghi");
+    }
+
+    #[test]
+    fn the_form_body_is_encoded_as_reqwest_would() {
+        let fields = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "a b+c/=&é"),
+        ];
+        let body = wiped_form(&fields);
+        let bytes = body.as_bytes().expect("a buffered body");
+        assert_eq!(
+            std::str::from_utf8(bytes).unwrap(),
+            "grant_type=refresh_token&refresh_token=a+b%2Bc%2F%3D%26%C3%A9"
+        );
     }
 }

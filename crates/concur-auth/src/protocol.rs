@@ -121,7 +121,11 @@ pub(crate) async fn request_token(
             .client()
             .post(url)
             .header(reqwest::header::ACCEPT, "application/json")
-            .form(&form_fields(credentials, &grant));
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(crate::http::wiped_form(&form_fields(credentials, &grant)));
         let reply = http
             .send(request, "token request", http.options.max_token_body)
             .await?;
@@ -162,7 +166,7 @@ pub fn parse_token_reply(
     let reply = Reply {
         status,
         headers,
-        body: body.to_vec(),
+        body: zeroize::Zeroizing::new(body.to_vec()),
         correlation_id: None,
     };
     let grant = Grant::ClientCredentials;

@@ -111,7 +111,7 @@ impl TokenStore for FileStore {
             }
             let revision = super::next_revision(current);
             let record = TokenRecord { revision, ..record };
-            write_atomically(path, record.to_json().as_bytes())?;
+            write_atomically(path, zeroize::Zeroizing::new(record.to_json()).as_bytes())?;
             remove_stale_temp_files(path);
             Ok(revision)
         })
@@ -176,7 +176,10 @@ fn read_record(path: &Path) -> Result<Option<TokenRecord>> {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(err) => return Err(Error::store("open", path, &err)),
     };
-    let mut text = Vec::new();
+    // Holds the refresh token: sized to the file so it rarely regrows, wiped when dropped.
+    let mut text = zeroize::Zeroizing::new(Vec::with_capacity(
+        meta.len().min(MAX_FILE_SIZE + 1) as usize
+    ));
     file.take(MAX_FILE_SIZE + 1)
         .read_to_end(&mut text)
         .map_err(|err| Error::store("read", path, &err))?;
