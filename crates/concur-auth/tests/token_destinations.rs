@@ -188,7 +188,11 @@ const PIECES: &[&str] = &[
 
 /// Half of them start with `/`, as a path does, so that both outcomes occur often.
 fn generated_input(rng: &mut Rng) -> String {
-    let start = if rng.next().is_multiple_of(2) { "/" } else { "" };
+    let start = if rng.next().is_multiple_of(2) {
+        "/"
+    } else {
+        ""
+    };
     let pieces = 1 + rng.next() % 8;
     (0..pieces).fold(start.to_owned(), |text, _| text + rng.pick(PIECES))
 }
