@@ -24,6 +24,10 @@ struct RedisServer {
 
 impl RedisServer {
     fn start() -> RedisServer {
+        Self::start_with(&[])
+    }
+
+    fn start_with(extra: &[&str]) -> RedisServer {
         let binary = match std::env::var_os(SERVER_ENV) {
             Some(path) if !path.is_empty() => PathBuf::from(path),
             _ => panic!(
@@ -41,6 +45,7 @@ impl RedisServer {
             let mut child = Command::new(&binary)
                 .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
                 .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+                .args(extra)
                 .arg("--dir")
                 .arg(dir.path())
                 .stdin(Stdio::null())
@@ -332,4 +337,51 @@ fn an_unreachable_redis_is_exit_code_7_naming_the_server_not_the_password() {
     assert!(stderr.contains("127.0.0.1:1 (db 0)"), "{stderr}");
     assert!(stderr.contains("is redis-server running"), "{stderr}");
     assert!(!stderr.contains("sekret"), "{stderr}");
+}
+
+/// A Redis password never shows, whatever characters it holds and however the
+/// scheme is written: not in `status`, `token`, nor any error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_password_never_shows_in_status_token_or_errors() {
+    let password = "Pw/with?odd#chars@and\\more";
+    let server = RedisServer::start_with(&["--requirepass", password]);
+    let fake = FakeConcur::start(FakeConfig::default()).await.unwrap();
+    let url = format!("REDIS://:{password}@127.0.0.1:{}/0", server.port);
+    seed(&fake, &RedisStore::open(&url).unwrap()).await;
+    let folder = credentials_folder(&fake.config());
+    let base_url = fake.base_url();
+    let mut shown = String::new();
+    for args in [&["status"][..], &["token"], &["status", "--json"]] {
+        let output = cli(folder.path(), &base_url, &url, args).output().unwrap();
+        let (stdout, stderr) = (text(&output.stdout), text(&output.stderr));
+        assert!(output.status.success(), "{args:?}: {stderr}");
+        shown.push_str(&stdout);
+        shown.push_str(&stderr);
+    }
+    assert!(
+        shown.contains(&format!("redis 127.0.0.1:{} (db 0)", server.port)),
+        "{shown}"
+    );
+    for (bad, code) in [
+        (
+            format!("Redis://:{password}x@127.0.0.1:{}/0", server.port),
+            7,
+        ),
+        (format!("rediss://:{password}@127.0.0.1:1/0"), 7),
+        (format!("redis://:{password}@10.1.2.3:6379/0"), 3),
+        (format!("redis+cluster://:{password}@[::1/0"), 3),
+    ] {
+        let output = cli(folder.path(), &base_url, &bad, &["token"])
+            .output()
+            .unwrap();
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(code), "{stderr}");
+        assert!(output.stdout.is_empty());
+        shown.push_str(&stderr);
+    }
+    for piece in ["Pw/with", "odd#chars", "and\\more", "more@"] {
+        assert!(!shown.contains(piece), "{piece:?} shown in: {shown}");
+    }
+    assert!(shown.contains("CONCUR_REDIS_ALLOW_PLAINTEXT"), "{shown}");
+    fake.shutdown().await;
 }

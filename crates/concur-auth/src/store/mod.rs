@@ -51,9 +51,21 @@ pub fn next_revision(current: Option<u64>) -> u64 {
 /// Environment variable naming the store for `from_env` and the CLI.
 pub const STORE_ENV: &str = "CONCUR_STORE";
 
+/// The schemes of Redis store locations, matched in any case.
+const REDIS_SCHEMES: [&str; 6] = [
+    "redis",
+    "rediss",
+    "redis+cluster",
+    "rediss+cluster",
+    "redis+sentinel",
+    "rediss+sentinel",
+];
+
 /// Opens the store a user named with one string, the same in every binding:
-/// `redis://host:port/db` (or `rediss://`) for a shared fleet store, `memory:`
-/// for a process-local one, anything else as the path of a token file.
+/// `redis://host:port/db` (or `rediss://`, `redis+cluster://`,
+/// `redis+sentinel://`, in any case) for a shared fleet store, `memory:` for a
+/// process-local one, anything else as the path of a token file. Another
+/// `scheme://` is refused rather than taken for a path.
 pub fn open(location: &str) -> Result<Arc<dyn TokenStore>> {
     let location = location.trim();
     if location.is_empty() {
@@ -61,8 +73,19 @@ pub fn open(location: &str) -> Result<Arc<dyn TokenStore>> {
             "the token store location is empty: give a file path or a redis:// URL",
         ));
     }
-    if location.starts_with("redis://") || location.starts_with("rediss://") {
-        return open_redis(location);
+    if let Some((scheme, _)) = location.split_once("://") {
+        let looks_like_scheme = !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+        if REDIS_SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(scheme)) {
+            return open_redis(location);
+        }
+        if looks_like_scheme {
+            return Err(Error::config(format!(
+                "the token store location has the unknown scheme `{scheme}://`: give a file path, memory:, or a redis://, rediss://, redis+cluster:// or redis+sentinel:// URL"
+            )));
+        }
     }
     if location == "memory:" {
         return Ok(Arc::new(MemoryStore::new()));
@@ -131,5 +154,33 @@ mod tests {
         let ahead = after_clear + 1_000_000_000;
         assert_eq!(next_revision(Some(ahead)), ahead + 1);
         assert_eq!(next_revision(Some(u64::MAX)), u64::MAX);
+    }
+
+    #[test]
+    fn unknown_schemes_are_refused_not_taken_for_paths() {
+        for location in ["ftp://host/x", "Redis+unix://:pw@/tmp/s", "http://h/"] {
+            let err = open(location).unwrap_err();
+            assert_eq!(err.kind(), crate::ErrorKind::Config, "{location}");
+            assert!(!err.to_string().contains("pw"), "{err}");
+        }
+        assert!(open("tokens/a.json")
+            .unwrap()
+            .describe()
+            .starts_with("file "));
+    }
+
+    #[cfg(feature = "redis")]
+    #[test]
+    fn redis_schemes_are_matched_in_any_case() {
+        let store = open("REDIS://:pw@127.0.0.1:6390/2").unwrap();
+        assert_eq!(
+            store.describe(),
+            "redis 127.0.0.1:6390 (db 2) key concur-auth:token"
+        );
+        let store = open("Redis+Cluster://127.0.0.1:7000,127.0.0.1:7001").unwrap();
+        assert_eq!(
+            store.describe(),
+            "redis cluster 127.0.0.1:7000,127.0.0.1:7001 key {concur-auth:}token"
+        );
     }
 }

@@ -1,27 +1,188 @@
 //! The one shared connection of a store: connected on first use, replaced
 //! when it breaks, and errors turned into messages that name the server
 //! (never the URL's password) and say what to do.
+//!
+//! One server, a cluster and a Sentinel-watched primary differ only here: the
+//! driver's own clients connect ([`redis::cluster::ClusterClient`] follows the
+//! slot map, `MOVED` and `ASK`; [`redis::sentinel::SentinelClient`] asks the
+//! sentinels for the current primary on every connect), and the rest of the
+//! store talks to a [`Conn`].
 
 use std::future::Future;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use redis::aio::MultiplexedConnection;
-use redis::RedisError;
+use redis::cluster::{ClusterClient, ClusterClientBuilder};
+use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::{Route, RoutingInfo, SingleNodeRoutingInfo, SlotAddr};
+use redis::sentinel::{SentinelClient, SentinelClientBuilder, SentinelServerType};
+use redis::{AsyncConnectionConfig, Cmd, RedisError, RedisFuture, RedisResult, TlsMode, Value};
 
-use super::{env, Inner};
+use super::location::{Location, Mode};
+use super::{env, Inner, RedisOptions};
 use crate::error::{Error, ErrorKind, Result};
+
+/// Makes connections to wherever the location points.
+pub(super) enum Connector {
+    Single(redis::Client, AsyncConnectionConfig),
+    Cluster(ClusterClient),
+    Sentinel(tokio::sync::Mutex<SentinelClient>, AsyncConnectionConfig),
+}
+
+impl Connector {
+    pub(super) fn new(location: &Location, options: &RedisOptions) -> RedisResult<Connector> {
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(options.timeout))
+            .set_response_timeout(Some(options.timeout));
+        Ok(match &location.mode {
+            Mode::Single => {
+                Connector::Single(redis::Client::open(location.nodes[0].clone())?, config)
+            }
+            Mode::Cluster => Connector::Cluster(
+                ClusterClientBuilder::new(location.nodes.clone())
+                    .connection_timeout(options.timeout)
+                    .response_timeout(options.timeout)
+                    .build()?,
+            ),
+            Mode::Sentinel { master } => {
+                let tls = location.tls.then_some(TlsMode::Secure);
+                let data = &location.data_node;
+                let mut builder = SentinelClientBuilder::new(
+                    location.nodes.iter().map(|n| n.addr().clone()),
+                    master,
+                    SentinelServerType::Master,
+                )?
+                .set_client_to_redis_db(data.db());
+                if let Some(user) = data.username() {
+                    builder = builder.set_client_to_redis_username(user);
+                }
+                if let Some(password) = data.password() {
+                    builder = builder.set_client_to_redis_password(password);
+                }
+                if let Some(tls) = tls {
+                    builder = builder
+                        .set_client_to_redis_tls_mode(tls)
+                        .set_client_to_sentinel_tls_mode(tls);
+                }
+                Connector::Sentinel(tokio::sync::Mutex::new(builder.build()?), config)
+            }
+        })
+    }
+
+    async fn connect(&self) -> RedisResult<Conn> {
+        Ok(match self {
+            Connector::Single(client, config) => Conn::Single(
+                client
+                    .get_multiplexed_async_connection_with_config(config)
+                    .await?,
+            ),
+            Connector::Cluster(client) => Conn::Cluster(client.get_async_connection().await?),
+            Connector::Sentinel(client, config) => Conn::Single(
+                client
+                    .lock()
+                    .await
+                    .get_async_connection_with_config(config)
+                    .await?,
+            ),
+        })
+    }
+
+    /// A short-lived blocking connection, for when no runtime is left.
+    pub(super) fn blocking(
+        &self,
+        timeout: Duration,
+    ) -> RedisResult<Box<dyn redis::ConnectionLike>> {
+        Ok(match self {
+            Connector::Single(client, _) => {
+                let conn = client.get_connection_with_timeout(timeout)?;
+                conn.set_read_timeout(Some(timeout))?;
+                conn.set_write_timeout(Some(timeout))?;
+                Box::new(conn)
+            }
+            Connector::Cluster(client) => Box::new(client.get_connection()?),
+            Connector::Sentinel(client, _) => {
+                let mut client = client.try_lock().map_err(|_| {
+                    RedisError::from((redis::ErrorKind::Io, "the sentinel client is busy"))
+                })?;
+                let conn = client.get_connection()?;
+                conn.set_read_timeout(Some(timeout))?;
+                conn.set_write_timeout(Some(timeout))?;
+                Box::new(conn)
+            }
+        })
+    }
+}
+
+/// A connection to one server (directly or found through Sentinel) or to a
+/// cluster; cheap to clone, shared by every command of a store.
+#[derive(Clone)]
+pub(super) enum Conn {
+    Single(MultiplexedConnection),
+    Cluster(ClusterConnection),
+}
+
+impl Conn {
+    /// `WAIT replicas timeout` after a write to `key`, on the connection (or the
+    /// cluster node) that wrote it: how many replicas acknowledged it.
+    pub(super) async fn wait_for_replicas(
+        &mut self,
+        key: &str,
+        replicas: u32,
+        timeout: Duration,
+    ) -> RedisResult<i64> {
+        let mut wait = redis::cmd("WAIT");
+        wait.arg(replicas).arg(timeout.as_millis().max(1) as u64);
+        match self {
+            Conn::Single(conn) => wait.query_async(conn).await,
+            Conn::Cluster(conn) => {
+                let route = Route::with_key(key, SlotAddr::Master);
+                let routing = RoutingInfo::SingleNode(SingleNodeRoutingInfo::SpecificNode(route));
+                Ok(redis::from_redis_value(
+                    conn.route_command(wait, routing).await?,
+                )?)
+            }
+        }
+    }
+}
+
+impl redis::aio::ConnectionLike for Conn {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Conn::Single(conn) => conn.req_packed_command(cmd),
+            Conn::Cluster(conn) => conn.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a redis::Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Conn::Single(conn) => conn.req_packed_commands(pipeline, offset, count),
+            Conn::Cluster(conn) => conn.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Conn::Single(conn) => conn.get_db(),
+            Conn::Cluster(conn) => conn.get_db(),
+        }
+    }
+}
 
 impl Inner {
     /// The shared connection, connecting when there is none. `true` when it
     /// was made just now.
-    pub(super) async fn connection(&self) -> Result<(u64, MultiplexedConnection, bool)> {
+    pub(super) async fn connection(&self) -> Result<(u64, Conn, bool)> {
         let mut slot = self.connection.lock().await;
         if let Some((generation, conn)) = slot.as_ref() {
             return Ok((*generation, conn.clone(), false));
         }
-        let connect = self
-            .client
-            .get_multiplexed_async_connection_with_config(&self.config);
+        let connect = self.connector.connect();
         // The driver's own timeouts apply; this one only bounds a stuck handshake.
         let conn = match tokio::time::timeout(self.options.timeout * 2, connect).await {
             Ok(Ok(conn)) => conn,
@@ -57,7 +218,7 @@ impl Inner {
     /// every operation here is safe to repeat.
     pub(super) async fn run<T, F, Fut>(&self, action: &str, op: F) -> Result<T>
     where
-        F: Fn(MultiplexedConnection, bool) -> Fut,
+        F: Fn(Conn, bool) -> Fut,
         Fut: Future<Output = redis::RedisResult<T>>,
     {
         let (generation, conn, fresh) = self.connection().await?;
@@ -124,43 +285,12 @@ impl Inner {
     }
 }
 
-/// Whether the connection an error came from should be replaced.
+/// Whether the connection an error came from should be replaced: it broke,
+/// or its server is no longer the primary (a failover demoted it).
 fn broken(err: &RedisError) -> bool {
     err.is_io_error()
         || err.is_connection_dropped()
         || err.is_timeout()
         || err.is_unrecoverable_error()
-}
-
-/// The URL with any user information cut out, for messages.
-pub(super) fn redact_url(url: &str) -> String {
-    let url = url.trim();
-    let Some(scheme_end) = url.find("://") else {
-        return "(not a URL)".to_owned();
-    };
-    let rest = &url[scheme_end + 3..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}://[redacted]@{}", &url[..scheme_end], &rest[at + 1..]),
-        None => url.to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_are_shown_without_user_information() {
-        assert_eq!(
-            redact_url("redis://:sekret@127.0.0.1:6379/0"),
-            "redis://[redacted]@127.0.0.1:6379/0"
-        );
-        assert_eq!(
-            redact_url("rediss://user:p@ss@host/2"),
-            "rediss://[redacted]@host/2"
-        );
-        assert_eq!(redact_url("redis://host:1/0"), "redis://host:1/0");
-        assert_eq!(redact_url("nonsense"), "(not a URL)");
-    }
+        || err.code() == Some("READONLY")
 }

@@ -107,12 +107,12 @@ impl Inner {
     /// runtime shutting down right after its last call).
     fn release_blocking(&self, owner: &str) {
         let timeout = self.options.timeout.min(Duration::from_secs(2));
-        let released = (|| -> redis::RedisResult<i64> {
-            let mut conn = self.client.get_connection_with_timeout(timeout)?;
-            conn.set_read_timeout(Some(timeout))?;
-            conn.set_write_timeout(Some(timeout))?;
-            RELEASE.key(&self.lock_key).arg(owner).invoke(&mut conn)
-        })();
+        let released = self.connector.blocking(timeout).and_then(|mut conn| {
+            RELEASE
+                .key(&self.lock_key)
+                .arg(owner)
+                .invoke::<i64>(&mut *conn)
+        });
         if let Err(err) = released {
             let err = self.error("release the refresh lease on", &err);
             tracing::warn!(
@@ -133,6 +133,7 @@ pub(super) struct RedisLease {
 
 impl RedisLease {
     fn start(inner: Arc<Inner>, owner: String) -> Self {
+        *inner.held.lock().unwrap_or_else(|e| e.into_inner()) = Some(owner.clone());
         let renewal = runtime_handle().spawn(renew_while_held(inner.clone(), owner.clone()));
         RedisLease {
             inner,
@@ -157,6 +158,12 @@ impl StoreLease for RedisLease {}
 impl Drop for RedisLease {
     fn drop(&mut self) {
         self.renewal.abort();
+        {
+            let mut held = self.inner.held.lock().unwrap_or_else(|e| e.into_inner());
+            if held.as_deref() == Some(self.owner.as_str()) {
+                *held = None;
+            }
+        }
         let pending = PendingRelease {
             inner: self.inner.clone(),
             owner: std::mem::take(&mut self.owner),

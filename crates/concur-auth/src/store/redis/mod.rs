@@ -28,6 +28,7 @@
 
 mod connection;
 mod lease;
+mod location;
 mod options;
 mod scripts;
 
@@ -37,16 +38,23 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, ConnectionAddr};
 
-use self::connection::redact_url;
+use self::connection::{Conn, Connector};
+use self::location::{redact_url, Location, Mode};
 pub use self::options::{env, RedisOptions, DEFAULT_LEASE, DEFAULT_PREFIX, DEFAULT_TIMEOUT};
 use self::scripts::{COMPARE_AND_SET, MOVE_ASIDE};
 use super::{StoreLease, TokenStore};
 use crate::error::{Error, ErrorKind, Result};
 use crate::secret::Secret;
 use crate::token::{unix_now, TokenRecord};
+
+/// Whether `prefix` holds a Redis Cluster hash tag (`{…}` with something inside).
+fn has_hash_tag(prefix: &str) -> bool {
+    prefix
+        .find('{')
+        .and_then(|open| prefix[open + 1..].find('}'))
+        .is_some_and(|len| len > 0)
+}
 
 /// A record larger than this is not a token record.
 const MAX_RECORD_SIZE: usize = 1024 * 1024;
@@ -59,11 +67,12 @@ pub struct RedisStore {
 }
 
 struct Inner {
-    client: redis::Client,
-    config: AsyncConnectionConfig,
-    /// `host:port (db N)`: what messages name. Never the URL.
+    connector: Connector,
+    mode: Mode,
+    /// `host:port (db N)`, `cluster host:port,…`, `sentinel master NAME via …`:
+    /// what messages name. Never the URL.
     server: String,
-    /// `host:port`, for the "is redis-server running" hint.
+    /// `host:port[,host:port…]`, for the "is redis-server running" hint.
     address: String,
     /// Only to scrub it out of error texts, should a driver ever echo it.
     password: Option<Secret>,
@@ -72,14 +81,37 @@ struct Inner {
     options: RedisOptions,
     /// The shared connection and its generation (so that a failed command
     /// forgets only the connection it failed on).
-    connection: tokio::sync::Mutex<Option<(u64, MultiplexedConnection)>>,
+    connection: tokio::sync::Mutex<Option<(u64, Conn)>>,
     generations: AtomicU64,
+    /// The owner value of the refresh lease this store holds now, if any:
+    /// saves require it, so a holder whose lease ran out cannot write.
+    held: std::sync::Mutex<Option<String>>,
+}
+
+impl Inner {
+    fn held_lease(&self) -> Option<String> {
+        self.held.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// How long a save waits for replicas: half the command timeout, so that
+    /// `WAIT` answers before the connection gives up on it.
+    fn replica_wait(&self) -> Duration {
+        self.options.timeout / 2
+    }
+
+    /// Replicas each save waits for: the option, else 1 behind Sentinel.
+    fn wait_replicas(&self) -> u32 {
+        let default = u32::from(matches!(self.mode, Mode::Sentinel { .. }));
+        self.options.wait_replicas.unwrap_or(default)
+    }
 }
 
 impl RedisStore {
-    /// A store at `url` (`redis://[[user]:password@]host[:port][/db]`, or
-    /// `rediss://` for TLS) with default options. Does not connect: the first
-    /// command does.
+    /// A store at `url` with default options. Does not connect: the first
+    /// command does. The forms (see the `location` room):
+    /// `redis[s]://[[user]:password@]host[:port][/db]`,
+    /// `redis[s]+cluster://[[user]:password@]host:port,host:port…`,
+    /// `redis[s]+sentinel://[[user]:password@]host:port,…/master-name[/db]`.
     pub fn open(url: &str) -> Result<Self> {
         Self::with_options(url, RedisOptions::default())
     }
@@ -87,46 +119,39 @@ impl RedisStore {
     /// A store at `url` with `options`.
     pub fn with_options(url: &str, options: RedisOptions) -> Result<Self> {
         options.check()?;
-        let client = redis::Client::open(url.trim()).map_err(|err| {
+        let location = Location::parse(url, &options)?;
+        let connector = Connector::new(&location, &options).map_err(|err| {
             Error::config(format!(
-                "the Redis URL {} is not valid ({}); expected redis://[:password@]host[:port][/db] or rediss://…",
+                "the Redis store location {} could not be used ({})",
                 redact_url(url),
                 err.category()
             ))
         })?;
-        let info = client.get_connection_info();
-        let address = match info.addr() {
-            ConnectionAddr::Tcp(host, port) => format!("{host}:{port}"),
-            ConnectionAddr::TcpTls { host, port, .. } => format!("{host}:{port} (TLS)"),
-            ConnectionAddr::Unix(path) => format!("unix socket {}", path.display()),
-            _ => "an unsupported address".to_owned(),
-        };
-        if !info.addr().is_supported() {
-            return Err(Error::config(format!(
-                "Redis at {address}: this build of concur-auth cannot connect to that kind of address"
-            )));
-        }
-        let db = info.redis_settings().db();
-        let password = info
-            .redis_settings()
+        let password = location
+            .data_node
             .password()
             .filter(|p| !p.is_empty())
             .map(Secret::new);
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(options.timeout))
-            .set_response_timeout(Some(options.timeout));
+        // In a cluster, every key of one record shares the prefix as its hash
+        // tag, so each script touches one slot.
+        let prefix = if location.mode == Mode::Cluster && !has_hash_tag(&options.key_prefix) {
+            format!("{{{}}}", options.key_prefix)
+        } else {
+            options.key_prefix.clone()
+        };
         Ok(RedisStore {
             inner: Arc::new(Inner {
-                client,
-                config,
-                server: format!("{address} (db {db})"),
-                address,
+                connector,
+                mode: location.mode,
+                server: location.server,
+                address: location.address,
                 password,
-                token_key: format!("{}token", options.key_prefix),
-                lock_key: format!("{}lock", options.key_prefix),
+                token_key: format!("{prefix}token"),
+                lock_key: format!("{prefix}lock"),
                 options,
                 connection: tokio::sync::Mutex::new(None),
                 generations: AtomicU64::new(0),
+                held: std::sync::Mutex::new(None),
             }),
         })
     }
@@ -232,35 +257,65 @@ impl TokenStore for RedisStore {
         Ok(Box::new(self.take_lease(wait).await?))
     }
 
+    /// Compare-and-swap on the revision, only while this store holds the
+    /// refresh lease (or, with no lease taken here, while nobody holds it); then,
+    /// when replicas are expected, `WAIT` until enough have the record.
     async fn save(&self, record: &TokenRecord, expected: Option<u64>) -> Result<u64> {
         let inner = &self.inner;
-        let revision = expected.map_or(1, |r| r + 1);
+        let revision = super::next_revision(expected);
         let json = TokenRecord {
             revision,
             ..record.clone()
         }
         .to_json();
         let expected_arg = expected.map(|r| r.to_string()).unwrap_or_default();
-        let (status, current) = inner
+        let owner = inner.held_lease().unwrap_or_default();
+        let replicas = inner.wait_replicas();
+        let (status, current, acknowledged) = inner
             .run("save the token record to", |mut conn, retry| {
-                let (json, expected_arg) = (&json, &expected_arg);
+                let (json, expected_arg, owner) = (&json, &expected_arg, &owner);
                 async move {
-                    COMPARE_AND_SET
+                    let (status, current) = COMPARE_AND_SET
                         .key(&inner.token_key)
+                        .key(&inner.lock_key)
                         .arg(expected_arg)
                         .arg(json)
                         .arg(if retry { "1" } else { "0" })
+                        .arg(owner)
                         .invoke_async::<(i64, i64)>(&mut conn)
-                        .await
+                        .await?;
+                    let acknowledged = if status == 1 && replicas > 0 {
+                        conn.wait_for_replicas(&inner.token_key, replicas, inner.replica_wait())
+                            .await?
+                    } else {
+                        0
+                    };
+                    Ok((status, current, acknowledged))
                 }
             })
             .await?;
         match status {
+            1 if acknowledged < i64::from(replicas) => Err(Error::new(
+                ErrorKind::Store,
+                format!(
+                    "the token record was written to Redis at {} but only {acknowledged} of {replicas} replicas acknowledged it within {:?}, so a failover could lose it; it is kept in memory and saved again at the next refresh. Check the replicas ({})",
+                    inner.server,
+                    inner.replica_wait(),
+                    env::WAIT_REPLICAS
+                ),
+            )),
             1 => Ok(revision),
             0 => Err(super::conflict(
                 &self.describe(),
                 expected,
                 u64::try_from(current).ok(),
+            )),
+            3 => Err(Error::new(
+                ErrorKind::Store,
+                format!(
+                    "not saving to Redis at {}: this process no longer holds the refresh lease {} (it ran out, or another process holds it); the record is kept in memory and saved under the next lease",
+                    inner.server, inner.lock_key
+                ),
             )),
             _ => Err(Error::new(
                 ErrorKind::Store,

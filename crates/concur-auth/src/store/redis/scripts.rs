@@ -43,14 +43,23 @@ return 0
     )
 });
 
-/// Compare-and-swap on `concur_auth_revision`. ARGV: expected revision (empty:
-/// the key must be absent), the new record, and `1` when repeating an attempt
-/// whose answer was lost (then finding exactly the new record counts as done).
-/// Returns {1, previous} when saved, {0, current or -1} on a mismatch,
-/// {2, -1} when the stored value is not a JSON object.
+/// Compare-and-swap on `concur_auth_revision`, fenced by the refresh lease.
+/// KEYS: the record, the lease. ARGV: expected revision (empty: the key must
+/// be absent), the new record, `1` when repeating an attempt whose answer was
+/// lost (then finding exactly the new record counts as done), and the
+/// caller's lease owner value (empty: the caller holds none, and then nobody
+/// may). Returns {1, previous} when saved, {0, current or -1} on a mismatch,
+/// {2, -1} when the stored value is not a JSON object, {3, -1} when the
+/// caller does not hold the lease.
 pub(super) static COMPARE_AND_SET: Lazy<Script> = Lazy::new(|| {
     Script::new(
         r"
+local holder = redis.call('GET', KEYS[2])
+if ARGV[4] == '' then
+  if holder then return {3, -1} end
+elseif holder ~= ARGV[4] then
+  return {3, -1}
+end
 local current = redis.call('GET', KEYS[1])
 if not current then
   if ARGV[1] == '' then
