@@ -273,9 +273,9 @@ describe('request()', () => {
     assert.equal((await fake.counters()).user_requests - before, 3);
   });
 
-  test('a bad method or a URL instead of a path is a ConfigurationError', async () => {
+  test('a bad method is a ConfigurationError, a URL on a refused host a HostNotAllowedError', async () => {
     await assert.rejects(m.request('NOT A METHOD', USERS), lib.ConfigurationError);
-    await assert.rejects(m.request('GET', 'https://evil.example.com/x'), lib.ConfigurationError);
+    await assert.rejects(m.request('GET', 'https://evil.example.com/x'), lib.HostNotAllowedError);
     await assert.rejects(m.request(42, USERS), lib.ConfigurationError);
   });
 });

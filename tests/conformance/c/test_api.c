@@ -218,7 +218,7 @@ static void happy_path(test_ctx *t)
     CHECK_STATUS(concur_manager_request(m, "GET", USERS_PATH, "{not json", &http, &body), CONCUR_STATUS_CONFIG);
     CHECK_STATUS(concur_manager_request(m, "NOT A METHOD", USERS_PATH, NULL, &http, &body), CONCUR_STATUS_CONFIG);
     CHECK_STATUS(concur_manager_request(m, "GET", "https://evil.example.com/x", NULL, &http, &body),
-                 CONCUR_STATUS_CONFIG);
+                 CONCUR_STATUS_HOST_NOT_ALLOWED);
     CHECK(body == NULL);
 
     char *fresh = NULL;
