@@ -437,7 +437,9 @@ int main(int argc, char **argv)
     const struct {
         const test_case *cases;
         size_t len;
-    } groups[] = {{api_tests, api_tests_len}, {scenario_tests, scenario_tests_len}};
+    } groups[] = {{api_tests, api_tests_len},
+                  {scenario_tests, scenario_tests_len},
+                  {token_destination_tests, token_destination_tests_len}};
     int passed = 0, failed = 0, number = 0;
     setvbuf(stdout, NULL, _IOLBF, 0);
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {
