@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Redis fleet store: RedisStore against a real redis-server (every test starts
-# and owns its own, on a free loopback port, from $CONCUR_TEST_REDIS_SERVER),
+# and owns its own, on free loopback ports, from $CONCUR_TEST_REDIS_SERVER),
 # managers sharing it across processes, Redis killed and restarted, a lease
-# holder SIGKILLed mid-refresh, and the CLI with --store redis://.
+# holder SIGKILLed mid-refresh, a 3-primary Redis Cluster (made with the
+# redis-cli beside redis-server), a Sentinel failover (redis-server --sentinel)
+# in the middle of a fleet run, and the CLI with --store redis://.
 #
 #   scripts/test-redis.sh                 install redis-server if missing, build, test
 #   scripts/test-redis.sh --install-only  install redis-server if missing, print its path
@@ -14,11 +16,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 install_redis_server() {
-  if ! command -v redis-server >/dev/null 2>&1; then
+  if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
     echo "--- installing redis-server (Debian package)" >&2
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >&2
-    apt-get install -y -qq --no-install-recommends redis-server >&2
+    apt-get install -y -qq --no-install-recommends redis-server redis-tools >&2
   fi
   command -v redis-server
 }

@@ -156,16 +156,30 @@ struct FleetReport {
     calls: u64,
     api_calls: u64,
     errors: Vec<String>,
+    /// When the first and the last error happened (Unix ms): how long callers
+    /// saw an outage (a Redis failover, say).
+    error_span_ms: Option<(u64, u64)>,
     first_ms: u64,
     last_ms: u64,
     tokens: HashSet<u64>,
 }
 
 impl FleetReport {
+    fn error(&mut self, error: String) {
+        let now = unix_ms();
+        self.error_span_ms = Some(
+            self.error_span_ms
+                .map_or((now, now), |(first, _)| (first, now)),
+        );
+        self.errors.push(error);
+    }
+
     fn to_json(&self) -> serde_json::Value {
         serde_json::json!({
             "calls": self.calls, "api_calls": self.api_calls, "errors": self.errors,
             "distinct_tokens": self.tokens.len(),
+            "first_error_ms": self.error_span_ms.map(|s| s.0),
+            "last_error_ms": self.error_span_ms.map(|s| s.1),
         })
     }
 }
@@ -183,7 +197,7 @@ async fn fleet_member(manager: TokenManager, run_for: Duration) -> FleetReport {
             Ok(token) => {
                 report.tokens.insert(fingerprint(token.expose()));
             }
-            Err(err) => report.errors.push(format!("{}: {err}", err.code())),
+            Err(err) => report.error(format!("{}: {err}", err.code())),
         }
         if report.calls.is_multiple_of(10) {
             match manager
@@ -192,8 +206,8 @@ async fn fleet_member(manager: TokenManager, run_for: Duration) -> FleetReport {
                 .await
             {
                 Ok(reply) if reply.status == 200 => report.api_calls += 1,
-                Ok(reply) => report.errors.push(format!("API answered {}", reply.status)),
-                Err(err) => report.errors.push(format!("{}: {err}", err.code())),
+                Ok(reply) => report.error(format!("API answered {}", reply.status)),
+                Err(err) => report.error(format!("{}: {err}", err.code())),
             }
         }
         report.last_ms = unix_ms();
