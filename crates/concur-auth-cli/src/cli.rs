@@ -73,11 +73,22 @@ pub enum Command {
     Exchange,
     /// Print a valid access token and nothing else: curl -H "Authorization: Bearer $(concur-auth token)".
     Token,
-    /// Show both expiries, days left and the geolocation, without network and without secrets.
+    /// Refresh now, whatever the access token's age (under the store's lock): run it
+    /// monthly from cron or a systemd timer so that an idle refresh token never lapses.
+    Refresh,
+    /// Show fresh/stale/expired and when each begins, both expiries, days left and the
+    /// geolocation, without network and without secrets.
     Status {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// For monitoring: exit 0 when the refresh token has more than --days left,
+        /// 20 when it expires within --days, 21 when it has expired, 22 when nothing is stored.
+        #[arg(long)]
+        check: bool,
+        /// With --check: how many days ahead to warn.
+        #[arg(long, value_name = "N", default_value_t = 30, requires = "check")]
+        days: i64,
     },
     /// Call a Concur API and print the reply body, e.g. `call GET /profile/identity/v4/Users/`;
     /// with `--all`, every record of a paged list, one JSON line each.

@@ -90,15 +90,39 @@ pub async fn exchange(cli: &Cli) -> Result<()> {
     Ok(())
 }
 
-/// `token`: the access token alone on stdout.
+/// `token`: the access token alone on stdout. A stale token starts a refresh
+/// that this run waits for (a process must not exit mid-refresh); if it fails,
+/// the still-valid token is printed with a warning on stderr, exit status 0.
 pub async fn token(cli: &Cli) -> Result<()> {
-    let token = manager(cli)?.access_token().await?;
+    let manager = manager(cli)?;
+    let mut token = manager.access_token().await?;
+    match manager.settle().await {
+        Some(Ok(renewed)) => token = renewed,
+        Some(Err(err)) => eprintln!(
+            "concur-auth: warning: the access token is stale and its refresh failed ({err}); printing the current one, which is still valid"
+        ),
+        None => {}
+    }
     println!("{}", token.expose());
     Ok(())
 }
 
-/// `status`: no network, no credentials needed.
-pub async fn status(cli: &Cli, json: bool) -> Result<()> {
+/// `refresh`: one refresh now, under the store's lock, whatever the token's age.
+pub async fn refresh(cli: &Cli) -> Result<()> {
+    let manager = manager(cli)?;
+    manager.force_refresh().await?;
+    let status = manager.status().await?;
+    println!(
+        "refreshed; the token store ({}) holds the new tokens",
+        status.store
+    );
+    print!("{}", status_text(&status));
+    Ok(())
+}
+
+/// `status`: no network, no credentials needed. With `check_days`, returns the
+/// monitoring exit code (see `exit_code.rs`), `None` when all is well.
+pub async fn status(cli: &Cli, json: bool, check_days: Option<i64>) -> Result<Option<u8>> {
     let store = concur_auth::store::open(&store_location(cli))?;
     let status = Status::of_store(store.as_ref(), &options(cli)?).await?;
     if json {
@@ -106,7 +130,22 @@ pub async fn status(cli: &Cli, json: bool) -> Result<()> {
     } else {
         print!("{}", status_text(&status));
     }
-    Ok(())
+    Ok(check_days.and_then(|days| check_code(&status, days)))
+}
+
+/// The `status --check` verdict: `None` when the refresh token has more than
+/// `days` days left (or its expiry is unknown: the server will say).
+pub fn check_code(status: &Status, days: i64) -> Option<u8> {
+    if !status.initialized {
+        return Some(crate::exit_code::CHECK_NOTHING_STORED);
+    }
+    if status.refresh_token_expired {
+        return Some(crate::exit_code::CHECK_EXPIRED);
+    }
+    status
+        .refresh_token_days_left
+        .is_some_and(|left| left <= days)
+        .then_some(crate::exit_code::CHECK_EXPIRING)
 }
 
 /// `call METHOD PATH [--data JSON]`: the body on stdout; an HTTP error status

@@ -14,7 +14,18 @@ pub const HELP: &str = "Exit codes:
   7  the token file could not be read, written or locked (or was corrupt and moved aside)
   8  a host was refused (not HTTPS, not a Concur host)
   9  Concur answered something unexpected
- 10  the API call answered an HTTP error status";
+ 10  the API call answered an HTTP error status
+ `status --check [--days N]` (for monitoring):
+ 20  the refresh token expires within N days (default 30): run `concur-auth refresh` or plan a new request token
+ 21  the refresh token has expired: only a new company request token and `concur-auth exchange` help
+ 22  nothing is stored: run `concur-auth exchange`";
+
+/// `status --check`: the refresh token expires within the days given.
+pub const CHECK_EXPIRING: u8 = 20;
+/// `status --check`: the refresh token has expired.
+pub const CHECK_EXPIRED: u8 = 21;
+/// `status --check`: nothing is stored.
+pub const CHECK_NOTHING_STORED: u8 = 22;
 
 /// The exit code for an error of `kind`.
 pub fn for_kind(kind: ErrorKind) -> u8 {

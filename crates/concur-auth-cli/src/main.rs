@@ -36,7 +36,13 @@ fn main() -> ExitCode {
             Command::Init => commands::init(&cli.credentials),
             Command::Exchange => commands::exchange(&cli).await,
             Command::Token => commands::token(&cli).await,
-            Command::Status { json } => commands::status(&cli, *json).await,
+            Command::Refresh => commands::refresh(&cli).await,
+            Command::Status { json, check, days } => {
+                // `--check`'s verdict is an exit status, not an error message.
+                return commands::status(&cli, *json, check.then_some(*days))
+                    .await
+                    .map(|verdict| verdict.unwrap_or(0));
+            }
             Command::Call {
                 method, path, all, ..
             } if *all => match commands::manager(&cli) {
@@ -49,9 +55,10 @@ fn main() -> ExitCode {
             Command::Revoke => commands::revoke(&cli).await,
             Command::Demo => demo::run().await,
         }
+        .map(|()| 0)
     });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("concur-auth: error: {err}");
             ExitCode::from(exit_code::for_kind(err.kind()))

@@ -257,3 +257,111 @@ fn the_demo_runs_the_whole_flow_without_printing_a_secret() {
         "something token-like was printed:\n{stdout}"
     );
 }
+
+/// A token file holding a refresh token the server knows and an access token
+/// that expires `secs` from now (one-hour lifetime).
+fn seed_token_file(folder: &Folder, fake: &FakeConcur, secs: i64) -> TokenRecord {
+    let issued = fake.issue_refresh_token();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let record = TokenRecord {
+        access_token: Some(Secret::new(issued.access_token)),
+        access_token_expires_at: Some(now + secs),
+        expires_in: Some(3600),
+        refresh_token: Secret::new(issued.refresh_token),
+        refresh_token_expires_at: Some(issued.refresh_expires_in as i64),
+        geolocation: Some(issued.geolocation),
+        ..Default::default()
+    };
+    std::fs::write(folder.path("refreshTokenObjectFile.json"), record.to_json()).unwrap();
+    record
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_token_whose_refresh_fails_is_still_printed_with_a_warning() {
+    let fake = FakeConcur::start(FakeConfig::default()).await.unwrap();
+    let folder = Folder::new();
+    folder.fill_credentials(&fake.config());
+    let seeded = seed_token_file(&folder, &fake, 200);
+    fake.push_fault(
+        fake_concur::Endpoint::Token,
+        fake_concur::Fault::Status { status: 503 },
+        100,
+    );
+    let status = folder.run(&fake.base_url(), &["status", "--json"]);
+    let json: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(json["state"], "stale");
+    let out = folder.run(&fake.base_url(), &["token"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        Some(Secret::new(text(&out.stdout).trim())),
+        seeded.access_token
+    );
+    assert!(
+        text(&out.stderr).contains("warning"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(fake.counters().refresh_grants > 0, "a refresh was tried");
+    assert_no_secret(&out, &[seeded.refresh_token.expose().to_owned()]);
+    // Strict mode fails instead.
+    let strict = folder.run(&fake.base_url(), &["--strict", "token"]);
+    assert_eq!(strict.status.code(), Some(6), "{}", text(&strict.stderr));
+    assert!(strict.stdout.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stale_token_is_renewed_by_a_token_run() {
+    let fake = FakeConcur::start(FakeConfig::default()).await.unwrap();
+    let folder = Folder::new();
+    folder.fill_credentials(&fake.config());
+    let seeded = seed_token_file(&folder, &fake, 200);
+    let out = folder.run(&fake.base_url(), &["token"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let printed = Secret::new(text(&out.stdout).trim());
+    assert_ne!(Some(printed.clone()), seeded.access_token);
+    let stored =
+        TokenRecord::from_json(&std::fs::read(folder.path("refreshTokenObjectFile.json")).unwrap())
+            .unwrap();
+    assert_eq!(stored.access_token, Some(printed));
+    assert_eq!(fake.counters().refresh_grants, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refresh_forces_one_refresh_and_status_check_exits_for_monitoring() {
+    let fake = FakeConcur::start(FakeConfig::default()).await.unwrap();
+    let url = fake.base_url();
+    let folder = Folder::new();
+    folder.fill_credentials(&fake.config());
+    let check = |args: &[&str]| folder.run(&url, args).status.code();
+    assert_eq!(check(&["status", "--check"]), Some(22), "nothing stored");
+
+    let seeded = seed_token_file(&folder, &fake, 3000);
+    let out = folder.run(&url, &["refresh"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stored =
+        TokenRecord::from_json(&std::fs::read(folder.path("refreshTokenObjectFile.json")).unwrap())
+            .unwrap();
+    assert_ne!(
+        stored.access_token, seeded.access_token,
+        "a fresh token was still replaced"
+    );
+    assert_eq!(fake.counters().refresh_grants, 1);
+    assert_no_secret(&out, &fake.known_secrets());
+
+    // The fake issues refresh tokens for 180 days.
+    assert_eq!(check(&["status", "--check"]), Some(0));
+    assert_eq!(check(&["status", "--check", "--days", "200"]), Some(20));
+    let mut expired = stored;
+    expired.refresh_token_expires_at = Some(1_000_000);
+    std::fs::write(
+        folder.path("refreshTokenObjectFile.json"),
+        expired.to_json(),
+    )
+    .unwrap();
+    assert_eq!(check(&["status", "--check"]), Some(21));
+    let text_out = folder.run(&url, &["status"]);
+    assert!(text(&text_out.stdout).contains("EXPIRED"));
+}

@@ -1,16 +1,22 @@
 //! `TokenManager`: the one object users hold.
 //!
-//! `access_token()` answers from memory while the token has more than the leeway
-//! left. Otherwise exactly one refresh runs per manager (single flight: every
-//! waiter shares its result or its error), under the store's lease: reload,
-//! refresh only if the stored token is still stale, save, release. A rotated
-//! refresh token is saved before the access token is handed out, and a failed
-//! refresh never overwrites the stored token.
+//! `access_token()` answers from memory while the token is *fresh* (more than
+//! the leeway left). Once it is *stale*, it is still answered from memory while
+//! one background refresh runs; only once it is *expired* (less than the hard
+//! margin left), or in strict mode once it is stale, do callers wait.
+//!
+//! Exactly one refresh runs per manager (single flight: every waiter shares its
+//! result or its error), under the store's lease: reload, refresh only if the
+//! stored token is still stale, save, release. The refresh runs as its own task
+//! on the runtime, so a caller that gives up (a timeout, a dropped future, a
+//! `select!`) never cancels it: what Concur returned is always persisted. A
+//! rotated refresh token is saved before the access token is handed out, and a
+//! failed refresh never overwrites the stored token.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use reqwest::Url;
 
@@ -41,10 +47,8 @@ struct Inner {
     options: ManagerOptions,
     /// The adopted record and the Unix second its access token turns stale.
     cache: RwLock<Option<Cached>>,
-    /// Held by the one refresh in flight; records how the last attempt ended.
-    flight: tokio::sync::Mutex<Flight>,
-    /// Copy of `Flight::epoch`, readable without the lock.
-    epoch: AtomicU64,
+    /// The one refresh in flight, and how the last one ended.
+    flights: Mutex<Flights>,
     /// A refreshed record whose save failed: saved first at the next attempt, so
     /// that a rotated refresh token is not lost to a transient disk error.
     unsaved: Mutex<Option<TokenRecord>>,
@@ -54,15 +58,39 @@ struct Inner {
 #[derive(Debug)]
 struct Cached {
     token: Secret,
-    fresh_until: i64,
+    /// From this Unix second on the token is stale: refresh in the background.
+    stale_at: i64,
+    /// From this Unix second on callers wait for a refresh.
+    hard_at: i64,
     origin: Url,
 }
 
+/// What every caller of a refresh waits on: `None` until the task ends.
+type FlightResult = tokio::sync::watch::Receiver<Option<Result<Secret>>>;
+
 #[derive(Debug, Default)]
-struct Flight {
-    epoch: u64,
+struct Flights {
+    /// The refresh task running now, if any.
+    current: Option<FlightResult>,
     /// The last attempt's error and when it ended.
     last_error: Option<(Error, Instant)>,
+    /// Background refreshes that failed in a row, and when the next may start.
+    background_failures: u32,
+    next_background: Option<Instant>,
+}
+
+impl Flights {
+    /// The running flight, forgetting one that has ended.
+    fn running(&mut self) -> Option<FlightResult> {
+        if self
+            .current
+            .as_ref()
+            .is_some_and(|rx| rx.borrow().is_some())
+        {
+            self.current = None;
+        }
+        self.current.clone()
+    }
 }
 
 /// A failed refresh is also the answer for callers arriving this soon after
@@ -73,12 +101,56 @@ const SHARE_FAILURE_FOR: std::time::Duration = std::time::Duration::from_secs(1)
 /// Why a refresh is wanted.
 #[derive(Clone, Copy, Debug)]
 enum Need<'a> {
-    /// The cached token is stale or missing.
+    /// The cached token is past its hard expiry or missing: any token that may
+    /// be served will do.
     Fresh,
+    /// The token is stale: only a fresh one will do (the background refresh).
+    Renew,
     /// The server rejected this token: any other fresh token will do.
     Replace(&'a Secret),
     /// The caller asked for a new token regardless.
     Forced,
+}
+
+/// [`Need`] owned by a refresh task.
+#[derive(Clone, Debug)]
+enum OwnedNeed {
+    Fresh,
+    Renew,
+    Replace(Secret),
+    Forced,
+}
+
+impl OwnedNeed {
+    fn of(need: Need<'_>) -> Self {
+        match need {
+            Need::Fresh => OwnedNeed::Fresh,
+            Need::Renew => OwnedNeed::Renew,
+            Need::Replace(token) => OwnedNeed::Replace(token.clone()),
+            Need::Forced => OwnedNeed::Forced,
+        }
+    }
+
+    fn borrow(&self) -> Need<'_> {
+        match self {
+            OwnedNeed::Fresh => Need::Fresh,
+            OwnedNeed::Renew => Need::Renew,
+            OwnedNeed::Replace(token) => Need::Replace(token),
+            OwnedNeed::Forced => Need::Forced,
+        }
+    }
+}
+
+impl Need<'_> {
+    /// Whether `token`, servable now, answers this need (a renewal is judged
+    /// by [`TokenManager::usable_stored_token`]).
+    fn met_by(self, token: &Secret) -> bool {
+        match self {
+            Need::Fresh | Need::Renew => true,
+            Need::Replace(rejected) => token != rejected,
+            Need::Forced => false,
+        }
+    }
 }
 
 impl TokenManager {
@@ -99,8 +171,7 @@ impl TokenManager {
                 http,
                 options,
                 cache: RwLock::new(None),
-                flight: tokio::sync::Mutex::new(Flight::default()),
-                epoch: AtomicU64::new(0),
+                flights: Mutex::new(Flights::default()),
                 unsaved: Mutex::new(None),
                 warned_expiring: AtomicBool::new(false),
             }),
@@ -165,21 +236,48 @@ impl TokenManager {
         &self.inner.http
     }
 
-    /// A valid access token: from memory when more than the leeway is left,
-    /// otherwise after one shared refresh.
+    /// A valid access token: from memory while it is fresh, and while it is
+    /// stale (one background refresh then runs; see [`Self::cached_access_token`]);
+    /// once it is expired, or stale in strict mode, after one shared refresh.
     pub async fn access_token(&self) -> Result<Secret> {
         if let Some(token) = self.cached_access_token() {
             return Ok(token);
         }
-        self.refresh(Need::Fresh).await
+        let token = self.refresh(Need::Fresh).await?;
+        // A stale token adopted from the store: renew it in the background.
+        let _ = self.cached_access_token();
+        Ok(token)
     }
 
-    /// The cached access token if it is still fresh; never blocks, never does I/O.
-    /// The bindings' hot path.
+    /// The cached access token while it may be served; never blocks, never does
+    /// I/O: the bindings' hot path. Fresh: returned. Stale (and not strict):
+    /// returned, after making sure one background refresh is running. Expired
+    /// (or stale in strict mode): `None`, the caller must wait for a refresh.
     pub fn cached_access_token(&self) -> Option<Secret> {
-        let cache = self.inner.cache.read().expect("token cache poisoned");
-        let cached = cache.as_ref()?;
-        (unix_now() < cached.fresh_until).then(|| cached.token.clone())
+        let now = unix_now();
+        let (token, stale) = {
+            let cache = self.inner.cache.read().expect("token cache poisoned");
+            let cached = cache.as_ref()?;
+            if now < cached.stale_at {
+                return Some(cached.token.clone());
+            }
+            if self.inner.options.strict || now >= cached.hard_at {
+                return None;
+            }
+            (cached.token.clone(), true)
+        };
+        if stale {
+            self.refresh_in_background();
+        }
+        Some(token)
+    }
+
+    /// Waits for the refresh in flight, if any, and returns how it ended: what a
+    /// short-lived process (the CLI, a one-task worker) calls before it exits,
+    /// so that a refresh started in the background is saved, not abandoned.
+    pub async fn settle(&self) -> Option<Result<Secret>> {
+        let running = self.lock_flights().running()?;
+        Some(wait_for(running).await)
     }
 
     /// Refreshes now, whatever the cached token's age.
@@ -207,55 +305,75 @@ impl TokenManager {
     }
 
     /// The one-time exchange: trades the company request token for a refresh
-    /// token and saves it at once. A request token works once, so this call is
-    /// never retried automatically.
+    /// token and saves it at once, under the store's lease. A request token may
+    /// be used again within its 24 hours after a network failure (SAP's
+    /// "Company Level Authentication" reference), so transient failures are
+    /// retried within the retry budget. Runs as its own task: a caller that gives
+    /// up does not lose a refresh token Concur has already issued.
     pub async fn exchange_request_token(&self) -> Result<Status> {
+        let manager = self.clone();
+        spawn(async move { manager.exchange_under_lease().await }).await?;
+        self.status().await
+    }
+
+    async fn exchange_under_lease(&self) -> Result<()> {
         let inner = &self.inner;
         let (company_uuid, request_token) = inner.credentials.company_request()?;
-        let mut flight = inner.flight.lock().await;
-        let result = async {
-            let _lease = inner.store.lock(inner.options.lock_wait).await?;
-            let current = match inner.store.load().await {
-                Ok(current) => current,
-                // The corrupt file was moved aside and kept; a fresh exchange may
-                // replace it.
-                Err(err) if err.kind() == ErrorKind::CorruptStore => {
-                    tracing::warn!("{err}");
-                    None
-                }
-                Err(err) => return Err(err),
-            };
+        let _lease = inner.store.lock(inner.options.lock_wait).await?;
+        let current = match inner.store.load().await {
+            Ok(current) => current,
+            // The corrupt file was moved aside and kept; a fresh exchange may
+            // replace it.
+            Err(err) if err.kind() == ErrorKind::CorruptStore => {
+                tracing::warn!("{err}");
+                None
+            }
+            Err(err) => return Err(err),
+        };
+        let started = Instant::now();
+        let mut retry = 0;
+        let reply = loop {
             let grant = Grant::RequestToken {
                 company_uuid,
                 request_token,
             };
-            let reply = protocol::request_token(
+            match protocol::request_token(
                 &inner.http,
                 &inner.policy,
                 inner.policy.base(),
                 &inner.credentials,
                 grant,
             )
-            .await?;
-            let mut record = merge_reply(None, reply, Some(company_uuid))?;
-            if let Some(previous) = &current {
-                record.extra = previous.extra.clone();
+            .await
+            {
+                Ok(reply) => break reply,
+                Err(err) if err.is_transient() => {
+                    retry += 1;
+                    let Some(delay) =
+                        inner
+                            .options
+                            .retry
+                            .next_delay(retry, started.elapsed(), err.retry_after())
+                    else {
+                        return Err(err);
+                    };
+                    tracing::warn!(retry, ?delay, "the exchange failed ({err}); the request token may be used again within its 24 hours, retrying");
+                    tokio::time::sleep(delay).await;
+                }
+                Err(err) => return Err(err),
             }
-            record.revision = inner
-                .store
-                .save(&record, current.as_ref().map(|r| r.revision))
-                .await?;
-            tracing::info!(store = %inner.store.describe(), "company request token exchanged; refresh token saved");
-            self.adopt(record)?;
-            Ok(())
+        };
+        let mut record = merge_reply(None, reply, Some(company_uuid))?;
+        if let Some(previous) = &current {
+            record.extra = previous.extra.clone();
         }
-        .await;
-        // An exchange is not a refresh: its failure (a used request token, say)
-        // is not the answer for callers waiting on a refresh.
-        finish_flight(&mut flight, &inner.epoch, &Ok::<(), Error>(()));
-        drop(flight);
-        result?;
-        self.status().await
+        record.revision = inner
+            .store
+            .save(&record, current.as_ref().map(|r| r.revision))
+            .await?;
+        tracing::info!(store = %inner.store.describe(), "company request token exchanged; refresh token saved");
+        self.adopt(record)?;
+        Ok(())
     }
 
     /// Revokes every refresh token of the app for this company
@@ -281,31 +399,122 @@ impl TokenManager {
         self.inner.options.leeway_secs()
     }
 
-    /// Single flight: the first caller refreshes, the others wait for it and
-    /// share what it got (a token or an error).
+    fn lock_flights(&self) -> std::sync::MutexGuard<'_, Flights> {
+        self.inner.flights.lock().expect("flights poisoned")
+    }
+
+    /// Single flight: the first caller starts the refresh task, the others wait
+    /// for it and share what it got (a token or an error). A caller that wants
+    /// something the running flight does not give (a forced refresh, a token
+    /// other than the rejected one) waits for it to end, then starts its own.
     async fn refresh(&self, need: Need<'_>) -> Result<Secret> {
-        let inner = &self.inner;
-        let seen = inner.epoch.load(Ordering::Acquire);
-        let mut flight = inner.flight.lock().await;
-        if let Some((err, ended)) = &flight.last_error {
-            // An attempt failed while we waited, or just before: its error is ours.
-            if flight.epoch != seen || ended.elapsed() < SHARE_FAILURE_FOR {
-                return Err(err.clone());
-            }
-        }
-        if let Some(token) = self.cached_access_token() {
-            let usable = match need {
-                Need::Fresh => true,
-                Need::Replace(rejected) => token != *rejected,
-                Need::Forced => false,
+        loop {
+            let (flight, joined) = {
+                let mut flights = self.lock_flights();
+                match flights.running() {
+                    Some(running) => (running, true),
+                    None => {
+                        if let Some((err, ended)) = &flights.last_error {
+                            // A storm of callers against a failing server costs one request.
+                            if ended.elapsed() < SHARE_FAILURE_FOR && !matches!(need, Need::Forced)
+                            {
+                                return Err(err.clone());
+                            }
+                        }
+                        if let Some(token) = self.servable_token() {
+                            if need.met_by(&token) {
+                                return Ok(token);
+                            }
+                        }
+                        (self.start_flight(&mut flights, OwnedNeed::of(need)), false)
+                    }
+                }
             };
-            if usable {
-                return Ok(token);
+            let result = wait_for(flight).await;
+            if joined {
+                let answers = match (&result, need) {
+                    (_, Need::Forced) => false,
+                    (Ok(token), need) => need.met_by(token),
+                    (Err(_), _) => true,
+                };
+                if !answers {
+                    continue;
+                }
             }
+            return result;
         }
-        let result = self.refresh_under_lease(need).await;
-        finish_flight(&mut flight, &inner.epoch, &result);
-        result
+    }
+
+    /// The cached token if it is not past its hard expiry, without starting
+    /// anything (inside the single flight, where `cached_access_token` would
+    /// start another one).
+    fn servable_token(&self) -> Option<Secret> {
+        let cache = self.inner.cache.read().expect("token cache poisoned");
+        let cached = cache.as_ref()?;
+        let until = if self.inner.options.strict {
+            cached.stale_at
+        } else {
+            cached.hard_at
+        };
+        (unix_now() < until).then(|| cached.token.clone())
+    }
+
+    /// Starts the refresh task and records it as the flight in progress. The
+    /// task runs on the runtime, not in any caller's future: it ends, and saves
+    /// what Concur returned, even if every caller is gone.
+    fn start_flight(&self, flights: &mut Flights, need: OwnedNeed) -> FlightResult {
+        let (sender, receiver) = tokio::sync::watch::channel(None);
+        flights.current = Some(receiver.clone());
+        let manager = self.clone();
+        let task = async move {
+            let result = manager.refresh_under_lease(need.borrow()).await;
+            {
+                let mut flights = manager.lock_flights();
+                flights.last_error = result.as_ref().err().map(|e| (e.clone(), Instant::now()));
+                flights.current = None;
+            }
+            let _ = sender.send(Some(result));
+        };
+        drop(runtime().spawn(task));
+        receiver
+    }
+
+    /// Makes sure one refresh runs while callers keep the stale token: starts
+    /// one unless one is running or the last background failure asks to wait
+    /// (backoff with jitter). Its failure is logged, never returned.
+    fn refresh_in_background(&self) {
+        let mut flights = self.lock_flights();
+        if flights.running().is_some()
+            || flights
+                .next_background
+                .is_some_and(|at| Instant::now() < at)
+        {
+            return;
+        }
+        tracing::debug!("the access token is stale; refreshing it in the background");
+        let flight = self.start_flight(&mut flights, OwnedNeed::Renew);
+        drop(flights);
+        let manager = self.clone();
+        let watch = async move {
+            let result = wait_for(flight).await;
+            let mut flights = manager.lock_flights();
+            match result {
+                Ok(_) => {
+                    flights.background_failures = 0;
+                    flights.next_background = None;
+                }
+                Err(err) => {
+                    flights.background_failures += 1;
+                    let delay = background_backoff(flights.background_failures);
+                    flights.next_background = Some(Instant::now() + delay);
+                    tracing::warn!(
+                        retry_in = ?delay,
+                        "background token refresh failed ({err}); the current access token is still valid and still served"
+                    );
+                }
+            }
+        };
+        drop(runtime().spawn(watch));
     }
 
     /// Reload → refresh if still needed → save, holding the store's lease.
@@ -341,17 +550,22 @@ impl TokenManager {
         self.adopt(record)
     }
 
-    /// Whether `record` holds an access token that answers `need`.
+    /// Whether `record` holds an access token that answers `need`: one that
+    /// may still be served (before its hard expiry; in strict mode, before it
+    /// turns stale), or for a renewal one that is still fresh.
     fn usable_stored_token(&self, record: &TokenRecord, need: Need<'_>) -> bool {
-        let Some((token, fresh_until)) = record.access_token_fresh_until(self.leeway_secs()) else {
+        let options = &self.inner.options;
+        let Some((token, times)) =
+            record.access_token_times(options.leeway_secs(), options.hard_margin_secs())
+        else {
             return false;
         };
-        unix_now() < fresh_until
-            && match need {
-                Need::Fresh => true,
-                Need::Replace(rejected) => token != rejected,
-                Need::Forced => false,
-            }
+        let until = if options.strict || matches!(need, Need::Renew) {
+            times.stale_at
+        } else {
+            times.hard_at
+        };
+        unix_now() < until && need.met_by(token)
     }
 
     /// Saves a record whose earlier save failed, before anything else.
@@ -495,9 +709,9 @@ impl TokenManager {
     /// Makes `record` the cached state and returns its access token.
     fn adopt(&self, record: TokenRecord) -> Result<Secret> {
         let origin = self.origin_of(&record)?;
-        let Some((token, fresh_until)) = record
-            .access_token_fresh_until(self.leeway_secs())
-            .map(|(t, until)| (t.clone(), until))
+        let Some((token, times)) = record
+            .access_token_times(self.leeway_secs(), self.inner.options.hard_margin_secs())
+            .map(|(t, times)| (t.clone(), times))
         else {
             return Err(Error::new(
                 ErrorKind::InvalidResponse,
@@ -507,7 +721,8 @@ impl TokenManager {
         self.warn_if_expiring(&record);
         *self.inner.cache.write().expect("token cache poisoned") = Some(Cached {
             token: token.clone(),
-            fresh_until,
+            stale_at: times.stale_at,
+            hard_at: times.hard_at,
             origin,
         });
         Ok(token)
@@ -528,14 +743,48 @@ impl TokenManager {
     }
 }
 
-/// Records how an attempt ended so that waiters share it.
-fn finish_flight<T>(flight: &mut Flight, epoch: &AtomicU64, result: &Result<T>) {
-    flight.epoch += 1;
-    flight.last_error = result
-        .as_ref()
-        .err()
-        .map(|err| (err.clone(), Instant::now()));
-    epoch.store(flight.epoch, Ordering::Release);
+/// The caller's runtime, or the shared one when called outside any (the
+/// bindings' threads).
+fn runtime() -> tokio::runtime::Handle {
+    tokio::runtime::Handle::try_current()
+        .unwrap_or_else(|_| crate::runtime::shared_runtime().handle().clone())
+}
+
+/// Runs `task` on the caller's runtime (the shared one outside any), detached
+/// from the caller: the returned future may be dropped without stopping it.
+fn spawn<T: Send + 'static>(
+    task: impl std::future::Future<Output = Result<T>> + Send + 'static,
+) -> impl std::future::Future<Output = Result<T>> {
+    let handle = runtime().spawn(task);
+    async move {
+        handle.await.unwrap_or_else(|err| {
+            Err(Error::new(
+                ErrorKind::Store,
+                format!("a token task stopped before it finished ({err}); try again"),
+            ))
+        })
+    }
+}
+
+/// The result of a refresh task, once it has ended.
+async fn wait_for(mut flight: FlightResult) -> Result<Secret> {
+    match flight.wait_for(Option::is_some).await {
+        Ok(result) => result.clone().expect("wait_for returns a finished flight"),
+        // The sender is gone without a result: the runtime shut down mid-refresh.
+        Err(_) => Err(Error::new(
+            ErrorKind::Store,
+            "the token refresh task was stopped (its runtime shut down) before it finished; try again",
+        )),
+    }
+}
+
+/// The wait before the next background attempt after `failures` in a row:
+/// 1 s doubling to at most 60 s, with equal jitter, so that a fleet sharing an
+/// outage does not come back in lockstep.
+fn background_backoff(failures: u32) -> Duration {
+    let ceiling = Duration::from_secs(1u64 << failures.saturating_sub(1).min(6));
+    let half = ceiling / 2;
+    half + Duration::from_millis(fastrand::u64(0..=half.as_millis() as u64))
 }
 
 /// A token reply merged over the previous record: whatever the server returned

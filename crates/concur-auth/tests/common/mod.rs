@@ -79,6 +79,18 @@ impl Setup {
         record
     }
 
+    /// Seeds the token file with a refresh token the server knows and an access
+    /// token (of a one-hour lifetime) that expires `secs` from now: with the
+    /// default leeway (300 s) and hard margin (30 s), 200 is inside the stale
+    /// window and 10 is past the hard expiry.
+    pub fn seed_access_token_expiring_in(&self, secs: i64) -> TokenRecord {
+        let mut record = self.seed_expired_access_token();
+        record.access_token_expires_at = Some(now() + secs);
+        record.expires_in = Some(3600);
+        std::fs::write(self.token_path(), record.to_json()).unwrap();
+        record
+    }
+
     pub fn stored(&self) -> TokenRecord {
         TokenRecord::from_json(&std::fs::read(self.token_path()).unwrap()).unwrap()
     }
