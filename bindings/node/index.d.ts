@@ -29,6 +29,12 @@ export declare class ConcurAuthError extends Error {
   readonly httpStatus: number | null
   /** The `concur-correlationid` of the failing reply: quote it to SAP support. */
   readonly correlationId: string | null
+  /** Set when a list read (`readList`) stopped: records received before the failure. */
+  readonly recordsRead?: number
+  /** Set when a list read stopped: pages received before the failure. */
+  readonly pagesRead?: number
+  /** Set when a list read stopped: the `startIndex` that resumes it (`?startIndex=N`). */
+  readonly nextStartIndex?: number
 }
 /** Missing or invalid configuration: a credentials field, an option, a URL. */
 export declare class ConfigurationError extends ConcurAuthError { readonly code: 'config' }
@@ -69,6 +75,24 @@ export interface TokenManager {
   fetch(input: string | URL, init?: RequestInit): Promise<Response>
 }
 
+/** One page of a list read with `readList()`. */
+export interface ListPage {
+  /** The `startIndex` this page was asked for (1-based). */
+  startIndex: number
+  /** The list's size when this page was served, if the server said. */
+  totalResults: number | null
+  /** The page's records (SCIM `Resources`). */
+  records: any[]
+  /** The reply's `concur-correlationid`. */
+  correlationId: string | null
+}
+
+/** `for await (const record of pager)`: every record, one page in memory at a time. */
+export interface Pager extends AsyncIterable<any> {
+  /** The same list as whole pages: `for await (const page of pager.pages())`. */
+  pages(): AsyncGenerator<ListPage, void, undefined>
+}
+
 /** This package's version. */
 export declare const version: string
 
@@ -95,6 +119,20 @@ export declare class ApiResponse {
   json(): any
   /** Throws `ApiError` unless the status is 2xx; returns this response. */
   errorForStatus(what?: string | undefined | null): this
+}
+
+/** Reads one list page by page (see `TokenManager.readList`). */
+export declare class Pager {
+  /**
+   * The next page (`{ startIndex, totalResults, records, correlationId }`),
+   * or `null` once the list is read. A failure leaves the pager on that
+   * page: calling again retries it.
+   */
+  nextPage(): Promise<ListPage | null>
+  /** Records received so far. */
+  get recordsRead(): number
+  /** The `startIndex` of the next page to ask for. */
+  get nextStartIndex(): number
 }
 
 /**
@@ -145,6 +183,13 @@ export declare class TokenManager {
    */
   request(method: string, path: string, body?: unknown): Promise<ApiResponse>
   /**
+   * Every record of a paged Identity v4 list (default
+   * `/profile/identity/v4/Users`): `for await (const user of
+   * manager.readList())`. Other query parameters in `path` are sent
+   * unchanged; `pageSize` is at most 100, `maxPages` bounds the read.
+   */
+  readList(path?: string | undefined | null, options?: ListOptions | undefined | null): Pager
+  /**
    * The absolute URL of an API path under the token's geolocation (or a full
    * URL, checked): `HostNotAllowedError` unless its host may receive tokens.
    * What the fetch helper calls before it attaches the bearer header.
@@ -169,6 +214,14 @@ export declare function coreVersion(): string
  * has a class).
  */
 export declare function errorCodes(): Array<ErrorCode>
+
+/** Options of `readList()`. */
+export interface ListOptions {
+  /** Records per page, 1 to 100 (default 100). */
+  pageSize?: number
+  /** The most pages one read may take (default 100000). */
+  maxPages?: number
+}
 
 /** What `toJSON()` shows of a manager: where it reads and sends, never a secret. */
 export interface ManagerDescription {

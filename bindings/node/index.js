@@ -6,7 +6,8 @@
 //     the ConcurAuthError subclass of its stable `code`;
 //   - util.inspect / toJSON / toString that never show a secret;
 //   - concurFetch(manager, pathOrUrl, init) and manager.fetch(): the global
-//     fetch with the bearer header, retried once after a refresh on 401.
+//     fetch with the bearer header, retried once after a refresh on 401;
+//   - manager.readList(): a Pager that `for await` reads record by record.
 'use strict';
 
 const path = require('node:path');
@@ -49,6 +50,12 @@ class ConcurAuthError extends Error {
     this.httpStatus = details.httpStatus ?? null;
     /** `concur-correlationid` of the failing reply: quote it to SAP support. */
     this.correlationId = details.correlationId ?? null;
+    if (details.nextStartIndex !== undefined) {
+      // A list read (readList) that stopped: how far it got, where to resume.
+      this.recordsRead = details.recordsRead;
+      this.pagesRead = details.pagesRead;
+      this.nextStartIndex = details.nextStartIndex;
+    }
   }
 }
 
@@ -326,6 +333,51 @@ async function concurFetch(manager, input, init = {}) {
   return send(fresh);
 }
 
+// ---------------------------------------------------------------------------
+// Whole lists: the native Pager reads a page per nextPage(); here it becomes an
+// async iterable of records, and pages() one of pages.
+
+const pagerProto = native.Pager.prototype;
+patch(managerProto, 'readList', (fn) =>
+  wrapSync(function readList(listPath, options) {
+    checkString(listPath, 'path', 'readList()');
+    checkOptions(options, 'readList()', ['pageSize', 'maxPages']);
+    for (const key of ['pageSize', 'maxPages']) {
+      const value = options?.[key];
+      if (value !== undefined && value !== null && !(Number.isInteger(value) && value >= 1)) {
+        throw configError(`readList(): option ${key} must be a whole number of at least 1`);
+      }
+    }
+    return fn.call(this, listPath ?? undefined, options ?? undefined);
+  }),
+);
+patch(pagerProto, 'nextPage', (fn) =>
+  wrapAsync(async function nextPage() {
+    const json = await fn.call(this);
+    return json === null ? null : JSON.parse(json);
+  }),
+);
+Object.defineProperties(pagerProto, {
+  pages: {
+    value: async function* pages() {
+      for (;;) {
+        const page = await this.nextPage();
+        if (page === null) return;
+        yield page;
+      }
+    },
+    writable: true,
+    configurable: true,
+  },
+  [Symbol.asyncIterator]: {
+    value: async function* records() {
+      for await (const page of this.pages()) yield* page.records;
+    },
+    writable: true,
+    configurable: true,
+  },
+});
+
 Object.defineProperty(managerProto, 'fetch', {
   value: function fetchWithToken(input, init) {
     return concurFetch(this, input, init);
@@ -337,6 +389,7 @@ Object.defineProperty(managerProto, 'fetch', {
 module.exports = {
   TokenManager,
   ApiResponse: NativeApiResponse,
+  Pager: native.Pager,
   concurFetch,
   ConcurAuthError,
   ConfigurationError,

@@ -7,6 +7,7 @@ const api = require('./index.js');
 export const {
   TokenManager,
   ApiResponse,
+  Pager,
   concurFetch,
   ConcurAuthError,
   ConfigurationError,

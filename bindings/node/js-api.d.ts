@@ -29,6 +29,12 @@ export declare class ConcurAuthError extends Error {
   readonly httpStatus: number | null
   /** The `concur-correlationid` of the failing reply: quote it to SAP support. */
   readonly correlationId: string | null
+  /** Set when a list read (`readList`) stopped: records received before the failure. */
+  readonly recordsRead?: number
+  /** Set when a list read stopped: pages received before the failure. */
+  readonly pagesRead?: number
+  /** Set when a list read stopped: the `startIndex` that resumes it (`?startIndex=N`). */
+  readonly nextStartIndex?: number
 }
 /** Missing or invalid configuration: a credentials field, an option, a URL. */
 export declare class ConfigurationError extends ConcurAuthError { readonly code: 'config' }
@@ -67,6 +73,24 @@ export declare function concurFetch(manager: TokenManager, input: string | URL, 
 export interface TokenManager {
   /** `concurFetch(this, input, init)`. */
   fetch(input: string | URL, init?: RequestInit): Promise<Response>
+}
+
+/** One page of a list read with `readList()`. */
+export interface ListPage {
+  /** The `startIndex` this page was asked for (1-based). */
+  startIndex: number
+  /** The list's size when this page was served, if the server said. */
+  totalResults: number | null
+  /** The page's records (SCIM `Resources`). */
+  records: any[]
+  /** The reply's `concur-correlationid`. */
+  correlationId: string | null
+}
+
+/** `for await (const record of pager)`: every record, one page in memory at a time. */
+export interface Pager extends AsyncIterable<any> {
+  /** The same list as whole pages: `for await (const page of pager.pages())`. */
+  pages(): AsyncGenerator<ListPage, void, undefined>
 }
 
 /** This package's version. */

@@ -13,7 +13,12 @@ pub const MARKER: &str = "concur-auth-error:";
 
 /// The structured JavaScript error for a core error.
 pub fn to_napi(err: &concur_auth::Error) -> napi::Error {
-    let payload = serde_json::json!({
+    to_napi_with(err, serde_json::Value::Null)
+}
+
+/// The same, with `extra` fields (a JSON object) added to the payload.
+pub fn to_napi_with(err: &concur_auth::Error, extra: serde_json::Value) -> napi::Error {
+    let mut payload = serde_json::json!({
         "code": err.code(),
         "message": err.message(),
         "display": err.to_string(),
@@ -21,6 +26,9 @@ pub fn to_napi(err: &concur_auth::Error) -> napi::Error {
         "httpStatus": err.http_status(),
         "correlationId": err.correlation_id(),
     });
+    if let (Some(payload), serde_json::Value::Object(extra)) = (payload.as_object_mut(), extra) {
+        payload.extend(extra);
+    }
     napi::Error::new(Status::GenericFailure, format!("{MARKER}{payload}"))
 }
 

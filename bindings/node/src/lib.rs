@@ -1,7 +1,7 @@
 //! Node.js bindings for concur-auth (napi-rs).
 //!
 //! One file per core concept, each only translating: `manager.rs`
-//! (`TokenManager`), `client.rs` (`ApiResponse`), `status.rs` (`Status`),
+//! (`TokenManager`), `client.rs` (`ApiResponse`), `status.rs` (`Status`), `pager.rs` (`Pager`, whole lists),
 //! `errors.rs` (the structured error `index.js` turns into `ConcurAuthError`
 //! subclasses), plus `runtime.rs`, the one place that turns a future on the
 //! core's shared runtime into a promise. `index.js` wraps this module;
@@ -10,12 +10,14 @@
 mod client;
 mod errors;
 mod manager;
+mod pager;
 mod runtime;
 mod status;
 
 pub use client::ApiResponse;
 pub use errors::error_codes;
 pub use manager::TokenManager;
+pub use pager::Pager;
 pub use status::Status;
 
 /// The version of the concur-auth core this module was built from.

@@ -14,6 +14,7 @@ use napi_derive::napi;
 
 use crate::client::ApiResponse;
 use crate::errors;
+use crate::pager::Pager;
 use crate::runtime::promise;
 use crate::status::{nullable, Status};
 
@@ -323,6 +324,28 @@ impl TokenManager {
         })
     }
 
+    /// Every record of a paged Identity v4 list (default
+    /// `/profile/identity/v4/Users`): `for await (const user of
+    /// manager.readList())`. Other query parameters in `path` are sent
+    /// unchanged; `pageSize` is at most 100, `maxPages` bounds the read.
+    #[napi(catch_unwind)]
+    pub fn read_list(&self, path: Option<String>, options: Option<ListOptions>) -> Result<Pager> {
+        let path = path.unwrap_or_else(|| "/profile/identity/v4/Users".to_owned());
+        let mut pager = self
+            .inner
+            .api_client()
+            .read_list(&path)
+            .map_err(|err| errors::to_napi(&err))?;
+        let options = options.unwrap_or_default();
+        if let Some(size) = options.page_size {
+            pager = pager.page_size(size);
+        }
+        if let Some(pages) = options.max_pages {
+            pager = pager.max_pages(pages.max(1.0) as u64);
+        }
+        Ok(Pager::new(pager))
+    }
+
     /// The absolute URL of an API path under the token's geolocation (or a full
     /// URL, checked): `HostNotAllowedError` unless its host may receive tokens.
     /// What the fetch helper calls before it attaches the bearer header.
@@ -367,6 +390,16 @@ impl TokenManager {
             self.inner.store().describe()
         )
     }
+}
+
+/// Options of `readList()`.
+#[napi(object)]
+#[derive(Debug, Default)]
+pub struct ListOptions {
+    /// Records per page, 1 to 100 (default 100).
+    pub page_size: Option<u32>,
+    /// The most pages one read may take (default 100000).
+    pub max_pages: Option<f64>,
 }
 
 /// A request body as JSON, serialised by V8's own `JSON.stringify`.
