@@ -114,7 +114,9 @@ impl Credentials {
     }
 
     /// Parses the text of a tutorial `credentials.json`.
+    /// A UTF-8 byte-order mark (Notepad writes one) is accepted.
     pub fn from_json(text: &str) -> Result<Self> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let file: TutorialCredentialsFile = serde_json::from_str(text).map_err(|err| {
             // serde_json can quote the offending value, which may be a secret: keep
             // only the position and the category.
@@ -280,6 +282,16 @@ mod tests {
         let err = creds.company_request().unwrap_err();
         assert!(err.message().contains("companyUUID"), "{err}");
         assert!(err.message().contains("Company Request Token"), "{err}");
+    }
+
+    #[test]
+    fn a_notepad_file_with_a_byte_order_mark_and_crlf_is_read() {
+        let text = format!("\u{feff}{}", TUTORIAL.replace('\n', "\r\n"));
+        let creds = Credentials::from_json(&text).unwrap();
+        assert_eq!(
+            creds.client_id(),
+            Credentials::from_json(TUTORIAL).unwrap().client_id()
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ pub(crate) type Object = Map<String, Value>;
 
 /// Parses `text` as a JSON object; the error names only the position.
 pub(crate) fn parse_object(text: &[u8]) -> Result<Object, String> {
-    match serde_json::from_slice::<Value>(text) {
+    match serde_json::from_slice::<Value>(strip_bom(text)) {
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err("is JSON but not an object".into()),
         Err(err) => Err(format!(
@@ -21,6 +21,12 @@ pub(crate) fn parse_object(text: &[u8]) -> Result<Object, String> {
             err.column()
         )),
     }
+}
+
+/// `text` without a leading UTF-8 byte-order mark: Windows editors (Notepad)
+/// write one, and JSON parsers refuse it.
+pub(crate) fn strip_bom(text: &[u8]) -> &[u8] {
+    text.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(text)
 }
 
 /// A non-empty string field.
@@ -65,6 +71,12 @@ mod tests {
         assert_eq!(integer(&obj, "d"), Ok(Some(1_700_000_000)));
         assert_eq!(integer(&obj, "e"), Ok(None));
         assert_eq!(integer(&obj, "zz"), Ok(None));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted() {
+        let obj = parse_object(b"\xEF\xBB\xBF{\"a\":1}\r\n").unwrap();
+        assert_eq!(integer(&obj, "a"), Ok(Some(1)));
     }
 
     #[test]

@@ -53,7 +53,7 @@ pub use options::{
     DEFAULT_TOKEN_FILE,
 };
 pub use pager::{Page, PageError, Pager, DEFAULT_MAX_PAGES, MAX_PAGE_SIZE};
-pub use protocol::{form_fields, parse_token_reply, Grant, TokenReply, TOKEN_PATH};
+pub use protocol::{form_fields, parse_token_reply, Grant, TokenReply, MAX_EXPIRES_IN, TOKEN_PATH};
 pub use retry::RetryPolicy;
 pub use runtime::{block_on, init_stderr_logging_from_env, runtime, shared_runtime, LOG_ENV};
 pub use secret::{Secret, REDACTED};

@@ -363,6 +363,7 @@ impl TokenManager {
                 Err(err) => return Err(err),
             }
         };
+        let refused = reply.refused_geolocation.clone();
         let mut record = merge_reply(None, reply, Some(company_uuid))?;
         if let Some(previous) = &current {
             record.extra = previous.extra.clone();
@@ -373,7 +374,7 @@ impl TokenManager {
             .await?;
         tracing::info!(store = %inner.store.describe(), "company request token exchanged; refresh token saved");
         self.adopt(record)?;
-        Ok(())
+        refused.map_or(Ok(()), Err)
     }
 
     /// Revokes every refresh token of the app for this company
@@ -568,20 +569,24 @@ impl TokenManager {
         unix_now() < until && need.met_by(token)
     }
 
-    /// Saves a record whose earlier save failed, before anything else.
+    /// Saves a record whose earlier save failed, before anything else: a
+    /// compare-and-swap against the revision it was refreshed from. When the
+    /// store has moved on since (another writer, a new exchange, a revoke), the
+    /// kept record is older than what is stored and is dropped with a warning.
     async fn save_unsaved(&self) -> Result<()> {
         let pending = self.inner.unsaved.lock().expect("unsaved poisoned").take();
         let Some(record) = pending else {
             return Ok(());
         };
-        let current = self
-            .inner
-            .store
-            .load()
-            .await
-            .ok()
-            .flatten()
-            .map(|r| r.revision);
+        let current = self.inner.store.load().await?.map(|r| r.revision);
+        if current != Some(record.revision) {
+            tracing::warn!(
+                kept_from = record.revision,
+                stored = ?current,
+                "dropping the refreshed record kept in memory after a failed save: the store changed since it was read, and what it holds now is newer"
+            );
+            return Ok(());
+        }
         match self.inner.store.save(&record, current).await {
             Ok(_) => Ok(()),
             Err(err) => {
@@ -601,10 +606,9 @@ impl TokenManager {
         let mut reread_after_invalid_grant = false;
         loop {
             if record.refresh_token_expired(unix_now()) {
-                return Err(Error::new(
-                    ErrorKind::RefreshTokenExpired,
-                    protocol::NEW_REQUEST_TOKEN,
-                ));
+                // Clocks lie, and a stored expiry may be stale: Concur decides,
+                // and what it says is what the caller gets.
+                tracing::warn!("the stored refresh-token expiry has passed; asking Concur once before giving up");
             }
             let origin = self.origin_of(&record)?;
             let grant = Grant::RefreshToken {
@@ -672,23 +676,38 @@ impl TokenManager {
         reply: TokenReply,
     ) -> Result<TokenRecord> {
         let store = &self.inner.store;
+        let refused = reply.refused_geolocation.clone();
         let mut record = merge_reply(Some(previous), reply, None)?;
         if record.refresh_token != previous.refresh_token {
             tracing::info!("Concur rotated the refresh token; saving the new one");
         }
         let saved = match store.save(&record, Some(previous.revision)).await {
             Err(err) if err.is_conflict() => {
-                // Someone wrote without the lease. Ours is the newest token Concur
-                // issued, so it wins; theirs was read and is replaced knowingly.
-                tracing::warn!("{err}; saving the newer token over it");
-                let current = store.load().await.ok().flatten().map(|r| r.revision);
-                store.save(&record, current).await
+                // Someone wrote without the lease. Replace their record only when
+                // it still holds the refresh token we just used (then ours is its
+                // successor); a record with another refresh token (an exchange,
+                // say) is newer than what we read and stays.
+                match store.load().await? {
+                    Some(current) if current.refresh_token == previous.refresh_token => {
+                        tracing::warn!("{err}; it still holds the refresh token we used, so our successor replaces it");
+                        store.save(&record, Some(current.revision)).await
+                    }
+                    _ => {
+                        tracing::warn!("{err}; it holds another refresh token now, which is kept; this access token is used but not stored");
+                        return Ok(record);
+                    }
+                }
             }
             other => other,
         };
         match saved {
             Ok(revision) => {
                 record.revision = revision;
+                if let Some(refused) = refused {
+                    // Saved first (Concur retired the old refresh token), then reported.
+                    self.adopt(record)?;
+                    return Err(refused);
+                }
                 Ok(record)
             }
             Err(err) => {
@@ -808,7 +827,7 @@ fn merge_reply(
     let keep = |f: fn(&TokenRecord) -> Option<String>| previous.and_then(f);
     Ok(TokenRecord {
         access_token: Some(reply.access_token),
-        access_token_expires_at: Some(now + reply.expires_in),
+        access_token_expires_at: Some(now.saturating_add(reply.expires_in)),
         expires_in: Some(reply.expires_in),
         refresh_token,
         refresh_token_expires_at: reply

@@ -101,7 +101,16 @@ pub struct TokenReply {
     pub token_type: Option<String>,
     /// The reply's correlation id.
     pub correlation_id: Option<String>,
+    /// The reply named a geolocation the host policy refuses: `geolocation`
+    /// then is where the request went, and this error is reported once the
+    /// tokens are saved (Concur has already retired the old refresh token).
+    pub refused_geolocation: Option<Error>,
 }
+
+/// The longest access-token lifetime believed from the wire: Concur's is an
+/// hour; a larger `expires_in` (up to `"1e300"`) is read as a day, never as an
+/// overflow.
+pub const MAX_EXPIRES_IN: i64 = 86_400;
 
 /// Sends `grant` to the token endpoint at `origin`. When Concur answers code 16
 /// ("user lives elsewhere") with another geolocation, that allowed host is tried
@@ -253,10 +262,16 @@ fn parse_success(obj: &Object, policy: &HostPolicy, origin: &Url) -> Result<Toke
     let expires_in = json_fields::integer(obj, "expires_in")
         .map_err(invalid)?
         .filter(|secs| *secs > 0)
-        .ok_or_else(|| invalid("field expires_in is missing or not positive".into()))?;
-    let geolocation = match json_fields::string(obj, "geolocation") {
-        Some(geo) => policy.check_geolocation(&geo)?,
-        None => origin.clone(),
+        .ok_or_else(|| invalid("field expires_in is missing or not positive".into()))?
+        .min(MAX_EXPIRES_IN);
+    // A refused geolocation must not throw the tokens away: a rotated refresh
+    // token exists only in this reply.
+    let (geolocation, refused_geolocation) = match json_fields::string(obj, "geolocation") {
+        Some(geo) => match policy.check_geolocation(&geo) {
+            Ok(url) => (url, None),
+            Err(err) => (origin.clone(), Some(err)),
+        },
+        None => (origin.clone(), None),
     };
     Ok(TokenReply {
         access_token: Secret::new(access_token),
@@ -268,6 +283,7 @@ fn parse_success(obj: &Object, policy: &HostPolicy, origin: &Url) -> Result<Toke
         scope: json_fields::string(obj, "scope"),
         token_type: json_fields::string(obj, "token_type"),
         correlation_id: None,
+        refused_geolocation,
     })
 }
 
@@ -322,6 +338,10 @@ fn concur_error(code: Option<i64>, obj: &Object, grant: &Grant<'_>) -> Error {
         Some(134) => (
             ErrorKind::Server,
             "the company is under maintenance in Concur: try again later",
+        ),
+        Some(105) => (
+            ErrorKind::Auth,
+            "this grant was not issued to you: the refresh token belongs to another app (client id). Use the credentials of the app that ran the exchange; a new company request token will not help unless it is generated for this app",
         ),
         Some(136) => (
             ErrorKind::Auth,
@@ -443,15 +463,18 @@ mod tests {
     }
 
     #[test]
-    fn success_with_foreign_geolocation_is_refused() {
+    fn success_with_foreign_geolocation_keeps_the_tokens_and_reports_the_refusal() {
         let policy = HostPolicy::new("https://us2.api.concursolutions.com", &[]).unwrap();
         let origin = policy.base().clone();
-        let err = parse_success(
-            &obj(r#"{"access_token":"a","expires_in":3600,"geolocation":"https://evil.example.com"}"#),
+        let reply = parse_success(
+            &obj(r#"{"access_token":"a","expires_in":3600,"refresh_token":"r","geolocation":"https://evil.example.com"}"#),
             &policy,
             &origin,
         )
-        .unwrap_err();
+        .unwrap();
+        assert_eq!(reply.geolocation, "https://us2.api.concursolutions.com");
+        assert_eq!(reply.refresh_token.unwrap().expose(), "r");
+        let err = reply.refused_geolocation.unwrap();
         assert_eq!(err.kind(), ErrorKind::HostNotAllowed);
     }
 }

@@ -1,0 +1,123 @@
+//! Never lose, never waste the refresh token (issue 16): each test fails on a
+//! build without the fix it names.
+
+mod common;
+
+use common::*;
+use concur_auth::{ErrorKind, HostPolicy, ManagerOptions, TokenStore};
+
+/// Item 1: Concur retires the old refresh token before we see the reply, so a
+/// refused geolocation must not throw the rotated one away.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_geolocation_still_saves_the_rotated_refresh_token() {
+    let setup = Setup::new().await;
+    let seeded = setup.seed_expired_access_token();
+    setup.fake.update_config(|c| {
+        c.rotate_refresh_tokens = true;
+        c.geolocation = Some("https://evil.example.com".into());
+    });
+    let err = setup.manager().access_token().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::HostNotAllowed, "{err}");
+    assert!(err.message().contains("evil.example.com"), "{err}");
+    let stored = setup.stored();
+    assert_ne!(
+        stored.refresh_token, seeded.refresh_token,
+        "the rotated token was saved"
+    );
+    assert_eq!(
+        stored.geolocation, seeded.geolocation,
+        "the previous geolocation is kept"
+    );
+    setup.fake.update_config(|c| c.geolocation = None);
+    setup
+        .manager()
+        .force_refresh()
+        .await
+        .expect("the saved refresh token works: no code 108");
+}
+
+/// Item 3: a record kept in memory after a failed save is older than one
+/// written since (here a new exchange) and must not overwrite it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_unsaved_record_never_overwrites_a_newer_stored_one() {
+    let setup = Setup::new().await;
+    setup.seed_expired_access_token();
+    let unlucky = manager_over(&setup, ScriptedStore::failing_saves(&setup.token_path(), 1));
+    let err = unlucky.access_token().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Store, "{err}");
+    // Meanwhile an administrator runs a new exchange.
+    setup.manager().exchange_request_token().await.unwrap();
+    let exchanged = setup.stored();
+    unlucky.force_refresh().await.unwrap();
+    assert_eq!(
+        setup.stored().refresh_token,
+        exchanged.refresh_token,
+        "the exchange's refresh token is still the stored one"
+    );
+}
+
+/// Item 10: a stored expiry that says "expired" is asked about once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_expiry_in_the_past_is_checked_with_the_server() {
+    let setup = Setup::new().await;
+    let mut record = setup.seed_expired_access_token();
+    record.refresh_token_expires_at = Some(now() - 3600);
+    std::fs::write(setup.token_path(), record.to_json()).unwrap();
+    setup
+        .manager()
+        .access_token()
+        .await
+        .expect("Concur still accepts it");
+    assert_eq!(setup.fake.counters().refresh_grants, 1);
+    assert!(setup.stored().refresh_token_expires_at.unwrap() > now());
+}
+
+/// Item 11: durations from the wire are bounded, never overflowed.
+#[test]
+fn an_absurd_expires_in_is_bounded() {
+    let policy = HostPolicy::new("https://us2.api.concursolutions.com", &[]).unwrap();
+    let body = br#"{"access_token":"a","expires_in":"1e300","refresh_token":"r"}"#;
+    let reply = concur_auth::parse_token_reply(200, "application/json", body, &policy).unwrap();
+    assert_eq!(reply.expires_in, concur_auth::MAX_EXPIRES_IN);
+}
+
+/// Item 11: nonsense options are refused by the manager itself.
+#[test]
+fn a_leeway_of_u64_max_is_refused() {
+    let options = ManagerOptions {
+        leeway: std::time::Duration::from_secs(u64::MAX),
+        ..quick_options("https://us2.api.concursolutions.com")
+    };
+    let config = FakeConfig::default();
+    let credentials =
+        concur_auth::Credentials::new(config.client_id, config.client_secret).unwrap();
+    let err = concur_auth::TokenManager::new(
+        credentials,
+        std::sync::Arc::new(concur_auth::MemoryStore::new()),
+        options,
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+}
+
+/// Item 8: code 105 says whose token it is, not "get a new request token".
+#[test]
+fn code_105_names_another_app() {
+    let policy = HostPolicy::new("https://us2.api.concursolutions.com", &[]).unwrap();
+    let body = br#"{"code":105,"error":"invalid_grant","error_description":"this grant was not issued to you!"}"#;
+    let err = concur_auth::parse_token_reply(400, "application/json", body, &policy).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth);
+    assert!(err.message().contains("another app"), "{err}");
+}
+
+/// Item 13: a token file saved by a Windows editor starts with a byte-order mark.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_file_with_a_byte_order_mark_is_read() {
+    let setup = Setup::new().await;
+    let record = setup.seed_expired_access_token();
+    let text = format!("\u{feff}{}", record.to_json().replace('\n', "\r\n"));
+    std::fs::write(setup.token_path(), text).unwrap();
+    let store = concur_auth::FileStore::new(setup.token_path());
+    let loaded = store.load().await.unwrap().expect("read, not moved aside");
+    assert_eq!(loaded.refresh_token, record.refresh_token);
+}
