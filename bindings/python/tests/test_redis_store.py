@@ -75,3 +75,19 @@ def test_an_unreachable_redis_is_a_store_error_without_the_password(fake: FakeCo
         manager.access_token()
     assert "sekret-pw" not in str(caught.value)
     assert "redis" in str(caught.value).lower()
+
+
+def test_cluster_and_sentinel_locations_reach_the_core(fake: FakeConcur) -> None:
+    # The one location string goes to the core as is: any case, several hosts,
+    # the password never shown.
+    first, second = _free_port(), _free_port()
+    cluster = _manager(fake, f"REDIS+CLUSTER://:sekret-pw@127.0.0.1:{first},127.0.0.1:{second}")
+    with pytest.raises(StoreError) as caught:
+        cluster.access_token()
+    assert f"cluster 127.0.0.1:{first},127.0.0.1:{second}" in str(caught.value)
+    assert "sekret-pw" not in str(caught.value)
+    sentinel = _manager(fake, f"redis+sentinel://:sekret-pw@127.0.0.1:{first}/main/0")
+    with pytest.raises(StoreError) as caught:
+        sentinel.access_token()
+    assert "sentinel master main via" in str(caught.value)
+    assert "sekret-pw" not in str(caught.value)
