@@ -20,7 +20,7 @@ use concur_auth::{
     Credentials, Error, ErrorKind, ManagerOptions, RetryPolicy, Secret, TokenManager, TokenRecord,
     TokenStore,
 };
-use fake_concur::{FakeConcur, FakeConfig};
+use fake_concur::{Counters, FakeConcur, FakeConfig};
 
 const SERVER_ENV: &str = "CONCUR_TEST_REDIS_SERVER";
 
@@ -952,24 +952,31 @@ impl FleetRun {
     }
 }
 
+/// 4 processes x 4 managers for `seconds` on `url`, nothing failing meanwhile:
+/// every call answered, one refresh per window. The fake's counters after.
+async fn steady_fleet(label: &str, url: &str, fake: &FakeConcur, seconds: u64) -> Counters {
+    fake.reset_counters();
+    let folder = tempfile::tempdir().unwrap();
+    let credentials = credentials_file(fake, folder.path());
+    let children = spawn_fleet(url, fake, &credentials, (4, 4, seconds));
+    let run = FleetRun::collect(children, fake).await;
+    let counters = fake.counters();
+    assert_eq!(run.managers, 16);
+    run.assert_no_errors();
+    eprintln!(
+        "{label}, 16 managers in 4 processes: {} refreshes in {} one-second windows, {} API calls",
+        counters.refresh_grants, run.windows, counters.user_requests
+    );
+    run.assert_one_refresh_per_window(counters.refresh_grants);
+    counters
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixteen_managers_in_four_processes_refresh_once_per_window() {
     let _turn = FLEET_TURN.lock().await;
     let server = RedisServer::start();
     let fake = rotating_fake_seeded_into(&server).await;
-    fake.reset_counters();
-    let folder = tempfile::tempdir().unwrap();
-    let credentials = credentials_file(&fake, folder.path());
-    let children = spawn_fleet(&server.url(), &fake, &credentials, (4, 4, 10));
-    let run = FleetRun::collect(children, &fake).await;
-    let counters = fake.counters();
-    assert_eq!(run.managers, 16);
-    run.assert_no_errors();
-    eprintln!(
-        "16 managers in 4 processes: {} refreshes in {} one-second windows, {} API calls",
-        counters.refresh_grants, run.windows, counters.user_requests
-    );
-    run.assert_one_refresh_per_window(counters.refresh_grants);
+    let counters = steady_fleet("one server", &server.url(), &fake, 10).await;
     assert_eq!(counters.password_grants, 0);
     assert!(counters.user_requests >= 16 * 5);
     assert_eq!(
@@ -1200,19 +1207,7 @@ async fn a_cluster_keeps_record_and_lease_in_one_slot_and_a_fleet_refreshes_once
     assert!(keys.contains(&"{concur-auth:}token".to_owned()), "{keys:?}");
 
     // A fleet on it: 4 processes x 4 managers, rotation on.
-    fake.reset_counters();
-    let folder = tempfile::tempdir().unwrap();
-    let credentials = credentials_file(&fake, folder.path());
-    let children = spawn_fleet(&cluster.url(), &fake, &credentials, (4, 4, 8));
-    let run = FleetRun::collect(children, &fake).await;
-    let counters = fake.counters();
-    assert_eq!(run.managers, 16);
-    run.assert_no_errors();
-    eprintln!(
-        "cluster, 16 managers in 4 processes: {} refreshes in {} one-second windows, {} API calls",
-        counters.refresh_grants, run.windows, counters.user_requests
-    );
-    run.assert_one_refresh_per_window(counters.refresh_grants);
+    steady_fleet("cluster", &cluster.url(), &fake, 8).await;
     for key in cluster.keys() {
         assert!(key.starts_with("{concur-auth:}"), "unexpected key {key}");
         assert_no_secret(&key, &fake.known_secrets());
