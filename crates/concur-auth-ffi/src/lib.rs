@@ -2,7 +2,8 @@
 //! by cbindgen (see `build.rs` and `cbindgen.toml`).
 //!
 //! One file per concept the C user sees: `manager.rs` (`concur_manager`),
-//! `options.rs` (`concur_options`), `client.rs` (API requests), `status.rs` (the
+//! `options.rs` (`concur_options`), `client.rs` (API requests), `pager.rs`
+//! (`concur_list`, whole paged lists), `status.rs` (the
 //! token status), `error.rs` (`concur_status` and the thread-local last error),
 //! `version.rs`; and one file per rule of the boundary, each used by every entry
 //! point:
@@ -33,6 +34,8 @@ mod status;
 
 mod client;
 
+mod pager;
+
 // The plumbing.
 mod ffi;
 mod panic;
@@ -41,6 +44,7 @@ pub use client::*;
 pub use error::*;
 pub use manager::*;
 pub use options::*;
+pub use pager::*;
 pub use status::*;
 pub use strings::concur_string_free;
 pub use version::*;

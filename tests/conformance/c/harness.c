@@ -439,7 +439,8 @@ int main(int argc, char **argv)
         size_t len;
     } groups[] = {{api_tests, api_tests_len},
                   {scenario_tests, scenario_tests_len},
-                  {token_destination_tests, token_destination_tests_len}};
+                  {token_destination_tests, token_destination_tests_len},
+                  {pager_tests, pager_tests_len}};
     int passed = 0, failed = 0, number = 0;
     setvbuf(stdout, NULL, _IOLBF, 0);
     for (size_t g = 0; g < sizeof groups / sizeof groups[0]; g++) {

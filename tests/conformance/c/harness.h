@@ -120,5 +120,7 @@ extern const test_case scenario_tests[];
 extern const size_t scenario_tests_len;
 extern const test_case token_destination_tests[];
 extern const size_t token_destination_tests_len;
+extern const test_case pager_tests[];
+extern const size_t pager_tests_len;
 
 #endif
