@@ -21,6 +21,12 @@ async fn ready(users: u64) -> (Setup, TokenManager) {
     (setup, manager)
 }
 
+/// Every record of the user list as a `Stream`, failing the test on any error.
+async fn every_record(manager: &TokenManager) -> Vec<Value> {
+    let stream = manager.api_client().read_list(USERS).unwrap().records();
+    stream.map(|r| r.unwrap()).collect().await
+}
+
 fn user_names(records: &[Value]) -> Vec<String> {
     records
         .iter()
@@ -31,14 +37,7 @@ fn user_names(records: &[Value]) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reads_first_middle_and_last_page_as_records() {
     let (_setup, manager) = ready(250).await;
-    let records: Vec<Value> = manager
-        .api_client()
-        .read_list(USERS)
-        .unwrap()
-        .records()
-        .map(|r| r.unwrap())
-        .collect()
-        .await;
+    let records = every_record(&manager).await;
     let names = user_names(&records);
     assert_eq!(names.len(), 250);
     assert_eq!(names[0], "jane.doe@example.com");
@@ -110,14 +109,7 @@ async fn a_failing_page_is_retried_with_the_clients_rules() {
         },
         1,
     );
-    let records: Vec<Value> = manager
-        .api_client()
-        .read_list(USERS)
-        .unwrap()
-        .records()
-        .map(|r| r.unwrap())
-        .collect()
-        .await;
+    let records = every_record(&manager).await;
     assert_eq!(records.len(), 250);
 }
 
