@@ -79,12 +79,12 @@ namespace ConcurAuth.Tests
         static void ManagerNew(Ctx t)
         {
             t.MakeDir();
-            var m = t.Own(new TokenManager(FakeServer.ClientId, FakeServer.ClientSecret, FakeServer.CompanyUuid,
-                                           FakeServer.RequestToken, t.TokenPath, t.Options()));
+            var m = t.Own(new TokenManager(FakeServer.ClientId, t.Fake.ClientSecret, FakeServer.CompanyUuid,
+                                           t.Fake.RequestToken, t.TokenPath, t.Options()));
             m.ExchangeRequestToken();
             Assert.True(m.AccessToken().Length > 10, "token");
             // A second manager on the same file needs no request token.
-            var again = t.Own(new TokenManager(FakeServer.ClientId, FakeServer.ClientSecret, null, null, t.TokenPath, t.Options()));
+            var again = t.Own(new TokenManager(FakeServer.ClientId, t.Fake.ClientSecret, null, null, t.TokenPath, t.Options()));
             Assert.True(m.AccessToken() == again.AccessToken(), "the stored token is shared");
         }
 

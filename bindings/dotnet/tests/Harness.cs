@@ -65,9 +65,7 @@ namespace ConcurAuth.Tests
     public sealed class FakeServer : IDisposable
     {
         public const string ClientId = "fake-client-id";
-        public const string ClientSecret = "fake-client-secret-7Qx9";
         public const string CompanyUuid = "11111111-2222-3333-4444-555555555555";
-        public const string RequestToken = "fake-request-token-Zk42";
 
         private readonly Process process;
 
@@ -90,6 +88,28 @@ namespace ConcurAuth.Tests
         }
 
         public string Url { get; private set; }
+
+        /// <summary>The server's client secret, read from its config (never typed into a test).</summary>
+        public string ClientSecret { get { return ConfigString("client_secret"); } }
+
+        /// <summary>The server's configured company request token.</summary>
+        public string RequestToken { get { return ConfigString("request_token"); } }
+
+        private string ConfigString(string field)
+        {
+            Match m = Regex.Match(Get("/_admin/config"), "\"" + field + "\":\"([^\"]*)\"");
+            Assert.True(m.Success, "config field " + field);
+            return m.Groups[1].Value;
+        }
+
+        /// <summary>The credentials file text the server writes for itself; <paramref name="secret"/> replaces its client secret.</summary>
+        public string CredentialsFixture(string secret)
+        {
+            string spec = secret == null ? null : "{\"client_secret\":\"" + secret + "\"}";
+            string body;
+            Assert.Equal(200, Admin("POST", "/_admin/fixtures/credentials", spec, out body), "credentials fixture");
+            return body;
+        }
 
         /// <summary>An admin call; returns the status code and the body.</summary>
         public int Admin(string method, string path, string jsonBody, out string body)
@@ -150,7 +170,7 @@ namespace ConcurAuth.Tests
         /// <summary>Every secret the server knows, plus the configured ones.</summary>
         public List<string> Secrets()
         {
-            var secrets = new List<string> { ClientSecret, RequestToken };
+            var secrets = new List<string>();
             foreach (Match m in Regex.Matches(Get("/_admin/secrets"), "\"([^\"]+)\""))
             {
                 secrets.Add(m.Groups[1].Value);
@@ -207,15 +227,12 @@ namespace ConcurAuth.Tests
             return item;
         }
 
-        /// <summary>A fresh folder with credentials.json (client secret <paramref name="secret"/>).</summary>
-        public void MakeDir(string secret = FakeServer.ClientSecret)
+        /// <summary>A fresh folder with the server's credentials.json (client secret <paramref name="secret"/> when given).</summary>
+        public void MakeDir(string secret = null)
         {
             Dir = Path.Combine(Path.GetTempPath(), "concur-dotnet-test-" + Guid.NewGuid().ToString("N"));
             Directory.CreateDirectory(Dir);
-            File.WriteAllText(CredentialsPath,
-                "{\"appID\":\"" + FakeServer.ClientId + "\",\"clientSecret\":\"" + secret + "\",\"grantType\":\"password\"," +
-                "\"companyUUID\":\"" + FakeServer.CompanyUuid + "\",\"companyRequestToken\":\"" + FakeServer.RequestToken + "\"," +
-                "\"credentialType\":\"authtoken\"}");
+            File.WriteAllText(CredentialsPath, Fake.CredentialsFixture(secret));
         }
 
         public ManagerOptions Options()

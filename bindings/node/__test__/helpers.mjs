@@ -1,6 +1,6 @@
 // Shared by the Node tests and the conformance scenarios: start fake-concur,
 // talk to its admin API, make temporary folders with the tutorials' files.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,11 +16,35 @@ export const lib = require(packageDir);
 
 export const TARGET_DEBUG = path.join(repoDir, 'target', 'x86_64-unknown-linux-gnu', 'debug');
 
+let credentialsFixture;
+/** The fake's credentials file as the fake writes it (`fake-concur fixture credentials DIR`), read once. */
+function fixtureCredentials() {
+  if (!credentialsFixture) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'concur-auth-fixture-'));
+    try {
+      const file = execFileSync(fakeConcurBin(), ['fixture', 'credentials', dir], { encoding: 'utf8' }).trim();
+      credentialsFixture = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  return credentialsFixture;
+}
+
+/** The fake server's default client and company, from its own fixture (never typed here). */
 export const FAKE = {
-  clientId: 'fake-client-id',
-  clientSecret: 'fake-client-secret-7Qx9',
-  companyUuid: '11111111-2222-3333-4444-555555555555',
-  requestToken: 'fake-request-token-Zk42',
+  get clientId() {
+    return fixtureCredentials().appID;
+  },
+  get clientSecret() {
+    return fixtureCredentials().clientSecret;
+  },
+  get companyUuid() {
+    return fixtureCredentials().companyUUID;
+  },
+  get requestToken() {
+    return fixtureCredentials().companyRequestToken;
+  },
 };
 
 export function fakeConcurBin() {
@@ -96,17 +120,9 @@ export function tempDir(prefix = 'concur-auth-node-') {
   return { dir, file: (name) => path.join(dir, name), cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** `credentials.json` in the tutorials' format, filled with the fake's values. */
+/** `credentials.json` in the tutorials' format: the fake's own fixture, with `overrides`. */
 export function writeCredentials(file, overrides = {}) {
-  const creds = {
-    appID: FAKE.clientId,
-    clientSecret: FAKE.clientSecret,
-    grantType: 'password',
-    companyUUID: FAKE.companyUuid,
-    companyRequestToken: FAKE.requestToken,
-    credentialType: 'authtoken',
-    ...overrides,
-  };
+  const creds = { ...fixtureCredentials(), ...overrides };
   fs.writeFileSync(file, `${JSON.stringify(creds, null, 2)}\n`, { mode: 0o600 });
   return creds;
 }

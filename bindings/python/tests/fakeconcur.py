@@ -5,8 +5,9 @@ One `fake-concur` process per test session (started with
 through ``/_admin``. The binary is ``$FAKE_CONCUR_BIN`` or the workspace's
 ``target/x86_64-unknown-linux-gnu/debug/fake-concur``.
 
-Both conftests (bindings/python/tests and tests/conformance/python) import the
-fixtures from here; the server itself is shared.
+The binding tests' conftest imports the fixtures from here (the server itself
+is shared); the conformance driver (tests/conformance/python) starts its own
+server per scenario with ``FakeConcur``.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ REPO = Path(__file__).resolve().parents[3]
 DEFAULT_BINARY = REPO / "target" / "x86_64-unknown-linux-gnu" / "debug" / "fake-concur"
 
 CLIENT_ID = "fake-client-id"
-CLIENT_SECRET = "fake-client-secret-7Qx9"
 COMPANY_UUID = "11111111-2222-3333-4444-555555555555"
 USERS_PATH = "/profile/identity/v4/Users/"
 
@@ -91,6 +91,12 @@ class FakeConcur:
         self.admin("POST", "/_admin/config", self.initial_config)
         self.admin("POST", "/_admin/reset-counters")
 
+    @property
+    def client_secret(self) -> str:
+        """The server's client secret (from its config, never typed into a test)."""
+        secret: str = self.initial_config["client_secret"]
+        return secret
+
     def counters(self) -> dict[str, int]:
         result: dict[str, int] = self.admin("GET", "/_admin/counters")
         return result
@@ -136,23 +142,16 @@ def write_credentials(
     folder: Path,
     *,
     request_token: str = "",
-    client_secret: str = CLIENT_SECRET,
+    client_secret: Optional[str] = None,
     company_uuid: str = COMPANY_UUID,
 ) -> Path:
-    """The tutorials' credentials.json, mode 0600."""
+    """The tutorials' credentials.json for the shared server, written by the
+    server itself (``/_admin/fixtures/credentials``), mode 0600."""
+    spec: dict[str, str] = {"request_token": request_token, "company_uuid": company_uuid}
+    if client_secret is not None:
+        spec["client_secret"] = client_secret
     path = folder / "credentials.json"
-    path.write_text(
-        json.dumps(
-            {
-                "appID": CLIENT_ID,
-                "clientSecret": client_secret,
-                "grantType": "password",
-                "companyUUID": company_uuid,
-                "companyRequestToken": request_token,
-                "credentialType": "authtoken",
-            }
-        )
-    )
+    path.write_text(json.dumps(shared_server().admin("POST", "/_admin/fixtures/credentials", spec)))
     path.chmod(0o600)
     return path
 

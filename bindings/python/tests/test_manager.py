@@ -21,7 +21,7 @@ from concur_auth import (
     Status,
     TokenManager,
 )
-from fakeconcur import CLIENT_ID, CLIENT_SECRET, COMPANY_UUID, USERS_PATH, FakeConcur, Setup
+from fakeconcur import CLIENT_ID, COMPANY_UUID, USERS_PATH, FakeConcur, Setup
 
 
 def test_package_exports() -> None:
@@ -61,7 +61,7 @@ def test_constructor_with_values(fake: FakeConcur, tmp_path: Path) -> None:
     token_file = tmp_path / "tokens.json"
     manager = TokenManager(
         client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
+        client_secret=fake.client_secret,
         company_uuid=COMPANY_UUID,
         request_token=fake.new_request_token(),
         token_file=token_file,
@@ -82,7 +82,7 @@ def test_constructor_with_values(fake: FakeConcur, tmp_path: Path) -> None:
 
 def test_constructor_without_company_cannot_exchange(fake: FakeConcur, tmp_path: Path) -> None:
     manager = TokenManager(
-        CLIENT_ID, CLIENT_SECRET, token_file=tmp_path / "t.json", base_url=fake.base_url
+        CLIENT_ID, fake.client_secret, token_file=tmp_path / "t.json", base_url=fake.base_url
     )
     with pytest.raises(ConfigurationError) as caught:
         manager.exchange_request_token()
@@ -93,7 +93,7 @@ def test_constructor_without_company_cannot_exchange(fake: FakeConcur, tmp_path:
 def test_constructor_with_a_memory_store(fake: FakeConcur) -> None:
     manager = TokenManager(
         CLIENT_ID,
-        CLIENT_SECRET,
+        fake.client_secret,
         COMPANY_UUID,
         fake.new_request_token(),
         token_file="memory:",
@@ -105,14 +105,14 @@ def test_constructor_with_a_memory_store(fake: FakeConcur) -> None:
 
 
 def test_default_token_file_is_the_tutorials(fake: FakeConcur) -> None:
-    manager = TokenManager(CLIENT_ID, CLIENT_SECRET, base_url=fake.base_url)
+    manager = TokenManager(CLIENT_ID, fake.client_secret, base_url=fake.base_url)
     assert manager.store.endswith("refreshTokenObjectFile.json")
 
 
 def test_from_env(fake: FakeConcur, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     token_file = tmp_path / "env-tokens.json"
     monkeypatch.setenv("CONCUR_CLIENT_ID", CLIENT_ID)
-    monkeypatch.setenv("CONCUR_CLIENT_SECRET", CLIENT_SECRET)
+    monkeypatch.setenv("CONCUR_CLIENT_SECRET", fake.client_secret)
     monkeypatch.setenv("CONCUR_COMPANY_UUID", COMPANY_UUID)
     monkeypatch.setenv("CONCUR_REQUEST_TOKEN", fake.new_request_token())
     monkeypatch.setenv("CONCUR_TOKEN_FILE", str(token_file))

@@ -12,7 +12,7 @@ from typing import Iterator
 import pytest
 
 from concur_auth import StoreError, TokenManager
-from fakeconcur import CLIENT_ID, CLIENT_SECRET, COMPANY_UUID, FakeConcur
+from fakeconcur import CLIENT_ID, COMPANY_UUID, FakeConcur
 
 
 def _free_port() -> int:
@@ -49,7 +49,7 @@ def redis_url() -> Iterator[str]:
 def _manager(fake: FakeConcur, store: str, request_token: str = "") -> TokenManager:
     return TokenManager(
         client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
+        client_secret=fake.client_secret,
         company_uuid=COMPANY_UUID,
         request_token=request_token or None,
         token_file=store,
