@@ -14,6 +14,10 @@ export CONCUR_TEST_SUMMARY="$summary"
 # Every fake-concur (in-process or binary) appends each secret it issues here;
 # the leak scan then looks for all of them in everything the run printed.
 export FAKE_CONCUR_SECRETS_LOG="$work/secrets"
+# Each language's conformance driver writes its outcome lines here;
+# scripts/test-conformance.sh compares them after the last language.
+export CONCUR_CONFORMANCE_OUT="$work/conformance"
+mkdir -p "$CONCUR_CONFORMANCE_OUT"
 export RUST_LOG="${RUST_LOG:-trace}"
 export CONCUR_TEST_LOG_LEVEL=DEBUG
 # C, .NET and Node have no logging system of their own: the library logs to stderr.
@@ -40,6 +44,7 @@ demo() {
 for lang in rust fuzz c dotnet python node; do
   [ -f "scripts/test-$lang.sh" ] && section "$lang" bash "scripts/test-$lang.sh"
 done
+section conformance bash scripts/test-conformance.sh
 section demo demo
 section leak-scan bash scripts/leak-scan.sh "$FAKE_CONCUR_SECRETS_LOG" "$run_log"
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds the C library (crates/concur-auth-ffi) and the fake Concur server, checks
 # that include/concur_auth.h matches the code, compiles examples/c twice (against
-# the shared and the static library) and runs both, then runs the C tests of
-# tests/conformance/c under valgrind and then under ASan + UBSan (clang).
+# the shared and the static library) and runs both, then runs the C API's tests
+# (crates/concur-auth-ffi/tests/c) and the C conformance driver
+# (tests/conformance/c) under valgrind and then under ASan + UBSan (clang).
 # See docs/c-and-dotnet.md.
 #
 # Appends "c: N passed, M failed" to $CONCUR_TEST_SUMMARY when it is set.
@@ -69,7 +70,7 @@ example_dir="$tmp/example"
 mkdir -p "$example_dir"
 "$fake_bin" fixture credentials "$example_dir" >/dev/null
 vg=(valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite,indirect
-  --suppressions="$root/tests/conformance/c/valgrind.supp")
+  --suppressions="$root/crates/concur-auth-ffi/tests/c/valgrind.supp")
 for kind in shared static; do
   out="$work/example_$kind.out"
   # The shared run does the one-time exchange; the static run finds the token file.
@@ -120,69 +121,89 @@ kill "$fake_pid" 2>/dev/null || true
 wait "$fake_pid" 2>/dev/null || true
 fake_pid=""
 
-# ---- the C tests under valgrind ------------------------------------------------
-tests_bin="$work/conformance_tests"
-if gcc "${cflags[@]}" "${pc_cflags[@]}" -Itests/conformance/c tests/conformance/c/*.c "${pc_libs[@]}" -lpthread \
-  -o "$tests_bin"; then
-  pass "C tests compile"
-  set +e
-  LD_LIBRARY_PATH="$libdir" FAKE_CONCUR_BIN="$fake_bin" timeout 600 \
-    valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
-    --suppressions="$root/tests/conformance/c/valgrind.supp" --log-file="$work/valgrind.log" \
-    "$tests_bin" | tee "$work/tests.out"
-  status=${PIPESTATUS[0]}
-  set -e
-  ok=$(grep -c '^ok ' "$work/tests.out" || true)
-  not_ok=$(grep -c '^not ok ' "$work/tests.out" || true)
-  passed=$((passed + ok))
-  failed=$((failed + not_ok))
-  if grep -q '^# .* passed, .* failed$' "$work/tests.out"; then
-    :
-  else
-    fail "C tests ran to the end (exit status $status)"
-  fi
-  if (( status == 99 )) || grep -q "ERROR SUMMARY: [1-9]" "$work/valgrind.log"; then
-    grep -E "definitely|indirectly|Invalid|uninitialised|ERROR SUMMARY" "$work/valgrind.log" >&2 || true
-    fail "C tests are valgrind clean (see $work/valgrind.log)"
-  else
-    pass "C tests are valgrind clean"
-  fi
-else
-  fail "C tests compile"
-fi
-
-# ---- the C tests under AddressSanitizer and UBSan (clang) --------------------
-# The test program is instrumented; the Rust library is not (its memory safety
-# is Rust's), so this catches misuse on the C side of the boundary: reads past
-# returned strings, use after concur_string_free, double frees, UB in callers.
+# ---- the C programs under valgrind, then under ASan + UBSan ----------------------
+# Two programs share the harness of crates/concur-auth-ffi/tests/c: the C API's
+# own tests, and the C driver of the conformance table (tests/conformance/c),
+# which writes $CONCUR_CONFORMANCE_OUT/c.txt for scripts/test-conformance.sh.
+# Under ASan the test program is instrumented; the Rust library is not (its
+# memory safety is Rust's), so this catches misuse on the C side of the
+# boundary: reads past returned strings, use after concur_string_free, double
+# frees, UB in callers.
 command -v clang >/dev/null || {
   echo "installing clang"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clang >/dev/null
 }
-asan_bin="$work/conformance_tests_asan"
-if clang -std=c11 -Wall -Wextra -Werror -g -fno-omit-frame-pointer \
-  -fsanitize=address,undefined -fno-sanitize-recover=all \
-  -Iinclude -Itests/conformance/c tests/conformance/c/*.c -L"$libdir" -lconcur_auth -lpthread \
-  -o "$asan_bin"; then
-  pass "C tests compile with clang -fsanitize=address,undefined"
-  set +e
-  LD_LIBRARY_PATH="$libdir" FAKE_CONCUR_BIN="$fake_bin" \
-    ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:exitcode=98 \
-    UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    timeout 600 "$asan_bin" >"$work/tests_asan.out" 2>"$work/tests_asan.err"
-  status=$?
-  set -e
-  if (( status == 0 )) && grep -q '^# .* passed, 0 failed$' "$work/tests_asan.out"; then
-    pass "C tests are AddressSanitizer and UBSan clean"
+[[ -f /usr/include/cjson/cJSON.h ]] || {
+  echo "installing libcjson-dev (the conformance driver reads the JSON table with it)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libcjson-dev >/dev/null
+}
+export CONCUR_CONFORMANCE_OUT="${CONCUR_CONFORMANCE_OUT:-$root/target/conformance}"
+mkdir -p "$CONCUR_CONFORMANCE_OUT"
+harness_dir=crates/concur-auth-ffi/tests/c
+table=tests/conformance/scenarios.json
+
+# c_program NAME "SOURCES" [ARG]: compiles SOURCES with the harness, runs it under
+# valgrind (its ok/not ok lines count), then again built with clang's ASan + UBSan.
+c_program() {
+  local name=$1 arg=${3:-}
+  local -a source
+  read -r -a source <<<"$2"
+  local bin="$work/$name" asan_bin="$work/${name}_asan" status
+  if gcc "${cflags[@]}" "${pc_cflags[@]}" -I"$harness_dir" "$harness_dir/harness.c" "${source[@]}" \
+    "${pc_libs[@]}" -lcjson -lpthread -o "$bin"; then
+    pass "$name compiles"
+    set +e
+    LD_LIBRARY_PATH="$libdir" FAKE_CONCUR_BIN="$fake_bin" timeout 600 \
+      valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect \
+      --suppressions="$root/$harness_dir/valgrind.supp" --log-file="$work/$name.valgrind.log" \
+      "$bin" ${arg:+"$arg"} | tee "$work/$name.out"
+    status=${PIPESTATUS[0]}
+    set -e
+    ok=$(grep -c '^ok ' "$work/$name.out" || true)
+    not_ok=$(grep -c '^not ok ' "$work/$name.out" || true)
+    passed=$((passed + ok))
+    failed=$((failed + not_ok))
+    if ! grep -q '^# .* passed, .* failed$' "$work/$name.out"; then
+      fail "$name ran to the end (exit status $status)"
+    fi
+    if (( status == 99 )) || grep -q "ERROR SUMMARY: [1-9]" "$work/$name.valgrind.log"; then
+      grep -E "definitely|indirectly|Invalid|uninitialised|ERROR SUMMARY" "$work/$name.valgrind.log" >&2 || true
+      fail "$name is valgrind clean (see $work/$name.valgrind.log)"
+    else
+      pass "$name is valgrind clean"
+    fi
   else
-    tail -n 40 "$work/tests_asan.err" >&2 || true
-    grep '^not ok' "$work/tests_asan.out" >&2 || true
-    fail "C tests are AddressSanitizer and UBSan clean (exit $status)"
+    fail "$name compiles"
   fi
-else
-  fail "C tests compile with clang -fsanitize=address,undefined"
-fi
+  if clang -std=c11 -Wall -Wextra -Werror -g -fno-omit-frame-pointer \
+    -fsanitize=address,undefined -fno-sanitize-recover=all \
+    -Iinclude -I"$harness_dir" "$harness_dir/harness.c" "${source[@]}" -L"$libdir" -lconcur_auth -lcjson -lpthread \
+    -o "$asan_bin"; then
+    pass "$name compiles with clang -fsanitize=address,undefined"
+    set +e
+    # The ASan run writes its outcome lines elsewhere: c.txt is valgrind's run.
+    LD_LIBRARY_PATH="$libdir" FAKE_CONCUR_BIN="$fake_bin" CONCUR_CONFORMANCE_OUT="$work" \
+      ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:exitcode=98 \
+      UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+      timeout 600 "$asan_bin" ${arg:+"$arg"} >"$work/$name.asan.out" 2>"$work/$name.asan.err"
+    status=$?
+    set -e
+    if (( status == 0 )) && grep -q '^# .* passed, 0 failed$' "$work/$name.asan.out"; then
+      pass "$name is AddressSanitizer and UBSan clean"
+    else
+      tail -n 40 "$work/$name.asan.err" >&2 || true
+      grep '^not ok' "$work/$name.asan.out" >&2 || true
+      fail "$name is AddressSanitizer and UBSan clean (exit $status)"
+    fi
+  else
+    fail "$name compiles with clang -fsanitize=address,undefined"
+  fi
+}
+
+c_program api_tests "$(echo "$harness_dir"/test_*.c) $harness_dir/main.c"
+c_program conformance_driver tests/conformance/c/driver.c "$table"
 
 echo "c: $passed passed, $failed failed"
 write_summary

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Builds the C library and the fake Concur server, compiles the .NET binding
 # (bindings/dotnet/ConcurAuth.cs -> ConcurAuth.dll) and its tests with mono's mcs,
-# runs the example and the tests (bindings/dotnet/tests, tests/conformance/dotnet)
-# with mono against fake-concur. Installs Debian's mono-mcs and mono-runtime when
-# missing. See docs/c-and-dotnet.md.
+# runs the example, the binding's tests (bindings/dotnet/tests) and the
+# conformance driver (tests/conformance/dotnet) with mono against fake-concur.
+# Installs Debian's mono-mcs and mono-runtime when missing. See docs/c-and-dotnet.md.
 #
 # Appends "dotnet: N passed, M failed" to $CONCUR_TEST_SUMMARY when it is set.
 set -euo pipefail
@@ -12,10 +12,15 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/checks.sh"
 checks_begin dotnet
 
-if ! command -v mcs >/dev/null || ! command -v mono >/dev/null; then
-  echo "installing mono-mcs mono-runtime"
+# The conformance driver reads its JSON table with System.Runtime.Serialization
+# and System.Xml.Linq (mono's own libraries).
+mono_lib=/usr/lib/mono/4.5
+if ! command -v mcs >/dev/null || ! command -v mono >/dev/null ||
+  [[ ! -f $mono_lib/System.Runtime.Serialization.dll || ! -f $mono_lib/System.Xml.Linq.dll ]]; then
+  echo "installing mono-mcs mono-runtime and two of mono's libraries"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mono-mcs mono-runtime >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mono-mcs mono-runtime \
+    libmono-system-runtime-serialization4.0-cil libmono-system-xml-linq4.0-cil >/dev/null
 fi
 
 cargo build -p concur-auth-ffi -p fake-concur
@@ -58,22 +63,40 @@ else
 fi
 
 # ---- the tests --------------------------------------------------------------------
-if mcs -nologo -warnaserror -r:"$work/ConcurAuth.dll" -out:"$work/ConcurAuthTests.exe" \
-  bindings/dotnet/tests/*.cs tests/conformance/dotnet/*.cs; then
-  pass "tests compile"
+# run_program NAME [ARG]: runs $work/NAME.exe, counting its ok/not ok lines.
+run_program() {
+  local name=$1 arg=${2:-} status
   set +e
-  (cd "$work" && timeout 480 mono --debug ConcurAuthTests.exe) | tee "$work/tests.out"
+  (cd "$work" && timeout 480 mono --debug "$name.exe" ${arg:+"$arg"}) | tee "$work/$name.out"
   status=${PIPESTATUS[0]}
   set -e
-  ok=$(grep -c '^ok ' "$work/tests.out" || true)
-  not_ok=$(grep -c '^not ok ' "$work/tests.out" || true)
+  ok=$(grep -c '^ok ' "$work/$name.out" || true)
+  not_ok=$(grep -c '^not ok ' "$work/$name.out" || true)
   passed=$((passed + ok))
   failed=$((failed + not_ok))
-  if ! grep -q '^# .* passed, .* failed$' "$work/tests.out"; then
-    fail "tests ran to the end (exit status $status)"
+  if ! grep -q '^# .* passed, .* failed$' "$work/$name.out"; then
+    fail "$name ran to the end (exit status $status)"
   fi
+}
+
+if mcs -nologo -warnaserror -r:"$work/ConcurAuth.dll" -out:"$work/ConcurAuthTests.exe" \
+  -main:ConcurAuth.Tests.Runner bindings/dotnet/tests/*.cs; then
+  pass "tests compile"
+  run_program ConcurAuthTests
 else
   fail "tests compile"
+fi
+
+# ---- the conformance driver (tests/conformance/dotnet) ------------------------------
+# It writes $CONCUR_CONFORMANCE_OUT/dotnet.txt for scripts/test-conformance.sh.
+export CONCUR_CONFORMANCE_OUT="${CONCUR_CONFORMANCE_OUT:-$root/target/conformance}"
+if mcs -nologo -warnaserror -r:"$work/ConcurAuth.dll" -r:System.Runtime.Serialization -r:System.Xml.Linq \
+  -r:System.Xml -out:"$work/ConformanceDriver.exe" -main:ConcurAuth.Tests.ConformanceDriver \
+  bindings/dotnet/tests/Harness.cs tests/conformance/dotnet/*.cs; then
+  pass "conformance driver compiles"
+  run_program ConformanceDriver "$root/tests/conformance/scenarios.json"
+else
+  fail "conformance driver compiles"
 fi
 
 echo "dotnet: $passed passed, $failed failed"

@@ -1,186 +1,233 @@
-// tests/conformance/SCENARIOS.md, S1–S14, through the Node package. Each
-// scenario gets a fresh fake-concur and a fresh folder with credentials.json;
-// error outcomes are compared by `err.code`, as in every other language.
+// The Node driver of the conformance table (tests/conformance/scenarios.json).
+// Each scenario runs against a fresh fake-concur and a fresh folder and yields
+// one outcome line; a test fails when its line differs from the table, and the
+// lines go to $CONCUR_CONFORMANCE_OUT/node.txt for the cross-language
+// comparison (scripts/test-conformance.sh). The step vocabulary is in SCENARIOS.md.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
 import util from 'node:util';
-import { test } from 'node:test';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 
-import {
-  FAKE,
-  leaked,
-  lib,
-  managerIn,
-  seedExpiredAccessToken,
-  startFake,
-  tempDir,
-  writeCredentials,
-} from '../../../bindings/node/__test__/helpers.mjs';
+import { managerIn, repoDir, startFake, tempDir } from '../../../bindings/node/__test__/helpers.mjs';
 
-const USERS = '/profile/identity/v4/Users/';
+const here = path.dirname(fileURLToPath(import.meta.url));
+const table = JSON.parse(fs.readFileSync(path.join(here, '..', 'scenarios.json'), 'utf8')).scenarios;
+const outDir = process.env.CONCUR_CONFORMANCE_OUT || path.join(repoDir, 'target', 'conformance');
 
-/** Runs `body(ctx)` with a fresh server and folder, then cleans both up. */
-function scenario(name, body) {
-  test(name, async () => {
-    const fake = await startFake();
-    const tmp = tempDir('concur-auth-conformance-');
-    try {
-      writeCredentials(tmp.file('credentials.json'));
-      const tokenPath = tmp.file('refreshTokenObjectFile.json');
-      await body({ fake, tmp, tokenPath, manager: () => managerIn(tmp, fake.url) });
-    } finally {
-      await fake.stop();
-      tmp.cleanup();
+/** What one scenario has seen so far. */
+class Run {
+  constructor(fake, tmp) {
+    this.fake = fake;
+    this.tmp = tmp;
+    this.tokenPath = tmp.file('refreshTokenObjectFile.json');
+    this.manager = null;
+    this.tokens = [];
+    this.status = null;
+    this.response = null;
+    this.error = null;
+    this.snapshot = null;
+    this.written = null;
+  }
+
+  theManager() {
+    this.manager ??= managerIn(this.tmp, this.fake.url);
+    return this.manager;
+  }
+
+  async adminText(method, route, body) {
+    const res = await fetch(this.fake.url + route, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`admin ${method} ${route}: HTTP ${res.status}`);
+    return res.text();
+  }
+
+  /** A step that prepares the server or the folder; yields no outcome. */
+  async prepare(step) {
+    if (step.fixture) {
+      const name = { credentials: 'credentials.json', 'token-file': 'refreshTokenObjectFile.json' }[step.fixture];
+      const text = await this.adminText('POST', `/_admin/fixtures/${step.fixture}`, step.spec);
+      fs.writeFileSync(this.tmp.file(name), text, { mode: 0o600 });
+    } else if (step.admin) {
+      await this.adminText(step.admin, step.path, step.body);
+    } else if (step.write === 'token_file') {
+      this.written = Buffer.from(step.text);
+      fs.writeFileSync(this.tokenPath, this.written);
+    } else if (step.snapshot === 'token_file') {
+      this.snapshot = fs.existsSync(this.tokenPath) ? fs.readFileSync(this.tokenPath) : null;
+    } else {
+      return false;
     }
+    return true;
+  }
+
+  async attempt(promise) {
+    try {
+      return ['ok', await promise];
+    } catch (err) {
+      if (typeof err?.code !== 'string') throw err;
+      this.error = err;
+      return [err.code, null];
+    }
+  }
+
+  async act(step) {
+    const m = this.theManager();
+    let value;
+    switch (step.do) {
+      case 'exchange': {
+        const [v, status] = await this.attempt(m.exchangeRequestToken());
+        this.status = status ?? this.status;
+        value = v;
+        break;
+      }
+      case 'access_token': {
+        const callers = step.callers ?? 1;
+        const results = await Promise.all(Array.from({ length: callers }, () => this.attempt(m.accessToken())));
+        this.tokens = results.filter(([, t]) => t !== null).map(([, t]) => t);
+        value = results.find(([v]) => v !== 'ok')?.[0] ?? 'ok';
+        break;
+      }
+      case 'status': {
+        const [v, status] = await this.attempt(m.status());
+        this.status = status ?? this.status;
+        value = v;
+        break;
+      }
+      case 'api_get': {
+        const [v, response] = await this.attempt(m.request('GET', step.path));
+        if (response) this.response = response;
+        value = response ? String(response.status) : v;
+        break;
+      }
+      case 'revoke':
+        [value] = await this.attempt(m.revoke());
+        break;
+      default:
+        throw new Error(`unknown action ${step.do}`);
+    }
+    return `${step.do}=${value}`;
+  }
+
+  /** Every text form of every library object this run holds. */
+  texts() {
+    const texts = [util.inspect(this.manager), JSON.stringify(this.manager), String(this.manager)];
+    if (this.status) texts.push(util.inspect(this.status), JSON.stringify(this.status));
+    if (this.response) texts.push(util.inspect(this.response), JSON.stringify(this.response), String(this.response));
+    if (this.error) texts.push(this.error.message, String(this.error), util.inspect(this.error), this.error.stack);
+    return texts;
+  }
+
+  async check(step) {
+    const yes = (b) => (b ? 'yes' : 'no');
+    const exists = fs.existsSync(this.tokenPath);
+    let value;
+    switch (step.check) {
+      case 'counter':
+        return `${step.name}=${JSON.parse(await this.adminText('GET', '/_admin/counters'))[step.name]}`;
+      case 'concur_code':
+        value = this.error?.concurCode == null ? 'none' : String(this.error.concurCode);
+        break;
+      case 'correlation_id':
+        value = yes(typeof this.error?.correlationId === 'string' && this.error.correlationId.length > 0);
+        break;
+      case 'error_mentions':
+        value = yes(!!this.error && `${this.error.message} ${util.inspect(this.error)}`.includes(step.text));
+        break;
+      case 'token_file':
+        value = exists ? 'present' : 'absent';
+        break;
+      case 'token_file_mode':
+        value = exists ? (fs.statSync(this.tokenPath).mode & 0o777).toString(8) : 'absent';
+        break;
+      case 'token_file_fields': {
+        let stored = {};
+        try {
+          stored = JSON.parse(fs.readFileSync(this.tokenPath, 'utf8'));
+        } catch {
+          stored = {};
+        }
+        value = yes(step.fields.every((f) => f in stored));
+        break;
+      }
+      case 'token_file_unchanged':
+        value = yes(this.snapshot !== null && exists && fs.readFileSync(this.tokenPath).equals(this.snapshot));
+        break;
+      case 'kept_aside': {
+        const kept = fs.readdirSync(this.tmp.dir).filter((f) => f.startsWith('refreshTokenObjectFile.json.corrupt-'));
+        value = yes(kept.length === 1 && this.written && fs.readFileSync(this.tmp.file(kept[0])).equals(this.written));
+        break;
+      }
+      case 'distinct_tokens':
+        value = String(new Set(this.tokens).size);
+        break;
+      case 'response_has_list':
+        value = yes(!!this.response && Array.isArray(this.response.json()[step.field]));
+        break;
+      case 'status_initialized':
+        value = yes(this.status?.initialized === true);
+        break;
+      case 'status_expiries':
+        value = yes(this.status?.accessTokenExpiresAt != null && this.status?.refreshTokenExpiresAt != null);
+        break;
+      case 'status_geolocation': {
+        const geo = this.status?.geolocation;
+        value = geo === this.fake.url ? 'server' : String(geo ?? 'none');
+        break;
+      }
+      case 'revoked':
+        value = yes(await this.fake.revoked());
+        break;
+      case 'token_is_known_secret': {
+        const secrets = new Set(await this.fake.secrets());
+        value = yes(this.tokens.length > 0 && this.tokens.every((t) => secrets.has(t)));
+        break;
+      }
+      case 'secrets_shown': {
+        const secrets = await this.fake.secrets();
+        value = yes(this.texts().some((text) => secrets.some((s) => String(text).includes(s))));
+        break;
+      }
+      default:
+        throw new Error(`unknown check ${step.check}`);
+    }
+    return `${step.check}=${value}`;
+  }
+}
+
+async function runScenario(scenario) {
+  const fake = await startFake();
+  const tmp = tempDir('concur-auth-conformance-');
+  try {
+    const run = new Run(fake, tmp);
+    const outcomes = [scenario.id];
+    for (const step of scenario.steps) {
+      if (await run.prepare(step)) continue;
+      outcomes.push(step.do ? await run.act(step) : await run.check(step));
+    }
+    return outcomes.join(' ');
+  } finally {
+    await fake.stop();
+    tmp.cleanup();
+  }
+}
+
+const lines = new Map();
+after(() => {
+  fs.mkdirSync(outDir, { recursive: true });
+  const ordered = table.filter((s) => lines.has(s.id)).map((s) => `${lines.get(s.id)}\n`);
+  fs.writeFileSync(path.join(outDir, 'node.txt'), ordered.join(''));
+});
+
+for (const scenario of table) {
+  test(`${scenario.id} ${scenario.title}`, async () => {
+    const line = await runScenario(scenario);
+    lines.set(scenario.id, line);
+    console.log(line);
+    assert.equal(line, [scenario.id, ...scenario.expect].join(' '));
   });
 }
-
-async function failure(promise) {
-  return promise.then(
-    () => assert.fail('expected an error'),
-    (err) => err,
-  );
-}
-
-scenario('S1 exchange, then access token', async ({ fake, tokenPath, manager }) => {
-  const m = manager();
-  await m.exchangeRequestToken();
-  assert.equal(fs.statSync(tokenPath).mode & 0o777, 0o600);
-  const stored = JSON.parse(fs.readFileSync(tokenPath, 'utf8'));
-  for (const field of ['refresh_token', 'refresh_expires_in', 'companyUUID']) assert.ok(field in stored, field);
-  assert.equal((await fake.counters()).password_grants, 1);
-  assert.ok((await m.accessToken()).length > 0);
-  assert.equal((await fake.counters()).token_requests, 1);
-});
-
-scenario('S2 cached token', async ({ fake, manager }) => {
-  const m = manager();
-  await m.exchangeRequestToken();
-  await m.accessToken();
-  const before = (await fake.counters()).token_requests;
-  await m.accessToken();
-  assert.equal((await fake.counters()).token_requests, before);
-});
-
-scenario('S3 expired access token, 50+ concurrent callers', async ({ fake, tokenPath, manager }) => {
-  await seedExpiredAccessToken(fake, tokenPath);
-  const m = manager();
-  const tokens = await Promise.all(Array.from({ length: 64 }, () => m.accessToken()));
-  assert.equal(new Set(tokens).size, 1);
-  assert.equal((await fake.counters()).refresh_grants, 1);
-});
-
-scenario('S4 wrong client secret', async ({ tmp, manager }) => {
-  writeCredentials(tmp.file('credentials.json'), { clientSecret: 'not-the-secret-91' });
-  const err = await failure(manager().exchangeRequestToken());
-  assert.equal(err.code, 'auth');
-  assert.equal(err.concurCode, 19);
-  assert.equal(typeof err.correlationId, 'string');
-  assert.ok(!err.message.includes('not-the-secret-91'));
-});
-
-scenario('S5 the request token used twice', async ({ tokenPath, manager }) => {
-  const m = manager();
-  await m.exchangeRequestToken();
-  const before = fs.readFileSync(tokenPath);
-  const err = await failure(m.exchangeRequestToken());
-  assert.equal(err.code, 'auth');
-  assert.equal(err.concurCode, 5);
-  assert.deepEqual(fs.readFileSync(tokenPath), before);
-});
-
-scenario('S6 unknown refresh token in the file', async ({ fake, tokenPath, manager }) => {
-  const record = await seedExpiredAccessToken(fake, tokenPath);
-  fs.writeFileSync(tokenPath, JSON.stringify({ ...record, refresh_token: 'unknown-refresh-token' }));
-  const before = fs.readFileSync(tokenPath);
-  const err = await failure(manager().accessToken());
-  assert.equal(err.code, 'refresh_token_expired');
-  assert.ok(err instanceof lib.RefreshTokenExpiredError);
-  assert.match(err.message, /company request token/);
-  assert.deepEqual(fs.readFileSync(tokenPath), before);
-});
-
-scenario('S7 no token file', async ({ manager }) => {
-  const err = await failure(manager().accessToken());
-  assert.equal(err.code, 'not_initialized');
-});
-
-scenario('S8 token file holds garbage', async ({ tmp, tokenPath, manager }) => {
-  fs.writeFileSync(tokenPath, 'garbage');
-  const err = await failure(manager().accessToken());
-  assert.equal(err.code, 'corrupt_store');
-  const kept = fs.readdirSync(tmp.dir).find((f) => f.startsWith('refreshTokenObjectFile.json.corrupt-'));
-  assert.ok(kept, 'kept aside');
-  assert.equal(fs.readFileSync(tmp.file(kept), 'utf8'), 'garbage');
-});
-
-scenario('S9 Profile v4 call', async ({ manager }) => {
-  const m = manager();
-  await m.exchangeRequestToken();
-  const res = await m.request('GET', USERS);
-  assert.equal(res.status, 200);
-  assert.ok(Array.isArray(res.json().Resources));
-});
-
-scenario('S10 API answers 503, 503, then 200', async ({ fake, manager }) => {
-  const m = manager();
-  await m.exchangeRequestToken();
-  await fake.fault('api', { kind: 'status', status: 503 }, 2);
-  assert.equal((await m.request('GET', USERS)).status, 200);
-  assert.equal((await fake.counters()).user_requests, 3);
-});
-
-scenario('S11 status', async ({ fake, manager }) => {
-  const m = manager();
-  await m.exchangeRequestToken();
-  const before = await fake.counters();
-  const status = await m.status();
-  assert.deepEqual(await fake.counters(), before, 'no network');
-  assert.equal(status.initialized, true);
-  assert.equal(typeof status.accessTokenExpiresAt, 'number');
-  assert.equal(typeof status.refreshTokenExpiresAt, 'number');
-  assert.equal(status.geolocation, fake.url);
-  assert.deepEqual(leaked(JSON.stringify(status), await fake.secrets()), []);
-});
-
-scenario('S12 secrets never shown', async ({ fake, manager }) => {
-  const m = manager();
-  await m.exchangeRequestToken();
-  const token = await m.accessToken();
-  const err = await failure(m.exchangeRequestToken());
-  const secrets = [...(await fake.secrets()), token, FAKE.clientSecret, FAKE.requestToken];
-  for (const text of [
-    util.inspect(m),
-    JSON.stringify(m),
-    String(m),
-    util.inspect(await m.status()),
-    err.message,
-    String(err),
-    util.inspect(err),
-    err.stack,
-  ]) {
-    assert.deepEqual(leaked(text, secrets), [], text);
-  }
-});
-
-scenario('S13 the server geolocation is https://evil.example.com', async ({ fake, manager }) => {
-  await fake.config({ geolocation: 'https://evil.example.com' });
-  const m = manager();
-  const err = await failure(m.exchangeRequestToken());
-  assert.equal(err.code, 'host_not_allowed');
-  // Nothing was sent with a token afterwards (refresh or API call).
-  await failure(m.request('GET', USERS));
-  const counters = await fake.counters();
-  assert.equal(counters.refresh_grants, 0);
-  assert.equal(counters.user_requests, 0);
-});
-
-scenario('S14 revoke', async ({ fake, tokenPath, manager }) => {
-  const m = manager();
-  await m.exchangeRequestToken();
-  await m.revoke();
-  assert.equal(await fake.revoked(), true);
-  assert.equal(fs.existsSync(tokenPath), false);
-  const err = await failure(m.accessToken());
-  assert.equal(err.code, 'not_initialized');
-});

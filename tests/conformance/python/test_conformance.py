@@ -1,162 +1,199 @@
-"""The cross-language scenarios of tests/conformance/SCENARIOS.md, in Python.
-Every binding runs the same list; outcomes are compared by error code
-(``.code`` on the exceptions)."""
+"""The Python driver of the conformance table (tests/conformance/scenarios.json).
+
+Each scenario runs against a fresh fake-concur and a fresh folder and yields
+one outcome line; the test fails when it differs from the table, and the lines
+go to ``$CONCUR_CONFORMANCE_OUT/python.txt`` for the cross-language comparison
+(scripts/test-conformance.sh). The step vocabulary is in SCENARIOS.md.
+"""
 
 from __future__ import annotations
 
-import stat
 import json
+import os
+import stat
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, Iterator, Optional
 
 import pytest
 
-import concur_auth
 from concur_auth import ConcurAuthError, TokenManager
-from fakeconcur import CLIENT_ID, USERS_PATH, FakeConcur, Setup, write_credentials
+from fakeconcur import FakeConcur, binary_path
+
+HERE = Path(__file__).resolve().parent
+TABLE = json.loads((HERE.parent / "scenarios.json").read_text())["scenarios"]
+OUT = Path(os.environ.get("CONCUR_CONFORMANCE_OUT") or HERE.parents[1] / "target" / "conformance")
 
 
-def raised(call: object) -> ConcurAuthError:
-    with pytest.raises(ConcurAuthError) as caught:
-        call()  # type: ignore[operator]
-    return caught.value
+class Run:
+    """What one scenario has seen so far."""
+
+    def __init__(self, fake: FakeConcur, folder: Path) -> None:
+        self.fake = fake
+        self.folder = folder
+        self.token_path = folder / "refreshTokenObjectFile.json"
+        self.manager: Optional[TokenManager] = None
+        self.tokens: list[str] = []
+        self.status: Any = None
+        self.response: Any = None
+        self.error: Optional[ConcurAuthError] = None
+        self.snapshot: Optional[bytes] = None
+        self.written: Optional[bytes] = None
+
+    def the_manager(self) -> TokenManager:
+        if self.manager is None:
+            self.manager = TokenManager.from_files(
+                self.folder / "credentials.json", self.token_path, base_url=self.fake.base_url
+            )
+        return self.manager
+
+    def prepare(self, step: dict[str, Any]) -> bool:
+        """A step that prepares the server or the folder; yields no outcome."""
+        if "fixture" in step:
+            name = {"credentials": "credentials.json", "token-file": self.token_path.name}[step["fixture"]]
+            text = self.fake.admin("POST", f"/_admin/fixtures/{step['fixture']}", step.get("spec"))
+            (self.folder / name).write_text(json.dumps(text))
+        elif "admin" in step:
+            self.fake.admin(step["admin"], step["path"], step.get("body"))
+        elif step.get("write") == "token_file":
+            self.written = step["text"].encode()
+            self.token_path.write_bytes(self.written)
+        elif step.get("snapshot") == "token_file":
+            self.snapshot = self.token_path.read_bytes() if self.token_path.exists() else None
+        else:
+            return False
+        return True
+
+    def attempt(self, call: Any) -> tuple[str, Any]:
+        try:
+            return "ok", call()
+        except ConcurAuthError as error:
+            self.error = error
+            return error.code, None
+
+    def act(self, step: dict[str, Any]) -> str:
+        action = step["do"]
+        manager = self.the_manager()
+        if action == "exchange":
+            value, status = self.attempt(manager.exchange_request_token)
+            self.status = status or self.status
+        elif action == "access_token":
+            callers = step.get("callers", 1)
+            with ThreadPoolExecutor(callers) as pool:
+                results = list(pool.map(lambda _: self.attempt(manager.access_token), range(callers)))
+            self.tokens = [token for _, token in results if token is not None]
+            value = next((v for v, _ in results if v != "ok"), "ok")
+        elif action == "status":
+            value, status = self.attempt(manager.status)
+            self.status = status or self.status
+        elif action == "api_get":
+            value, response = self.attempt(lambda: manager.request("GET", step["path"]))
+            if response is not None:
+                self.response = response
+                value = str(response.status)
+        elif action == "revoke":
+            value, _ = self.attempt(manager.revoke)
+        else:
+            raise AssertionError(f"unknown action {action}")
+        return f"{action}={value}"
+
+    def texts(self) -> list[str]:
+        """Every text form of every library object this run holds."""
+        texts = [repr(self.manager), str(self.manager)]
+        if self.status is not None:
+            texts += [repr(self.status), str(self.status), self.status.to_json()]
+        if self.response is not None:
+            texts += [repr(self.response), str(self.response)]
+        if self.error is not None:
+            texts += [str(self.error), repr(self.error), self.error.message]
+        return texts
+
+    def check(self, step: dict[str, Any]) -> str:
+        check = step["check"]
+
+        def yes(b: bool) -> str:
+            return "yes" if b else "no"
+
+        if check == "counter":
+            return f"{step['name']}={self.fake.counters()[step['name']]}"
+        if check == "concur_code":
+            code = self.error.concur_code if self.error else None
+            value = "none" if code is None else str(code)
+        elif check == "correlation_id":
+            value = yes(bool(self.error and self.error.correlation_id))
+        elif check == "error_mentions":
+            value = yes(bool(self.error) and step["text"] in f"{self.error} {self.error!r}")
+        elif check == "token_file":
+            value = "present" if self.token_path.exists() else "absent"
+        elif check == "token_file_mode":
+            exists = self.token_path.exists()
+            value = format(stat.S_IMODE(self.token_path.stat().st_mode), "o") if exists else "absent"
+        elif check == "token_file_fields":
+            try:
+                stored = json.loads(self.token_path.read_text())
+            except (OSError, ValueError):
+                stored = {}
+            value = yes(all(field in stored for field in step["fields"]))
+        elif check == "token_file_unchanged":
+            now = self.token_path.read_bytes() if self.token_path.exists() else None
+            value = yes(self.snapshot is not None and now == self.snapshot)
+        elif check == "kept_aside":
+            kept = [p for p in self.folder.iterdir() if p.name.startswith(self.token_path.name + ".corrupt-")]
+            value = yes(len(kept) == 1 and kept[0].read_bytes() == self.written)
+        elif check == "distinct_tokens":
+            value = str(len(set(self.tokens)))
+        elif check == "response_has_list":
+            value = yes(self.response is not None and isinstance(self.response.json().get(step["field"]), list))
+        elif check == "status_initialized":
+            value = yes(self.status is not None and self.status.initialized)
+        elif check == "status_expiries":
+            value = yes(
+                self.status is not None
+                and self.status.access_token_expires_at is not None
+                and self.status.refresh_token_expires_at is not None
+            )
+        elif check == "status_geolocation":
+            geo = self.status.geolocation if self.status is not None else None
+            value = "server" if geo == self.fake.base_url else str(geo or "none")
+        elif check == "revoked":
+            value = yes(self.fake.revoked())
+        elif check == "token_is_known_secret":
+            secrets = set(self.fake.secrets())
+            value = yes(bool(self.tokens) and all(t in secrets for t in self.tokens))
+        elif check == "secrets_shown":
+            secrets = self.fake.secrets()
+            value = yes(any(s in text for text in self.texts() for s in secrets))
+        else:
+            raise AssertionError(f"unknown check {check}")
+        return f"{check}={value}"
 
 
-def assert_no_secret(fake: FakeConcur, *texts: str) -> None:
-    secrets = fake.secrets()
-    for text in texts:
-        for secret in secrets:
-            assert secret not in text, f"secret leaked into {text[:120]!r}"
+def run_scenario(scenario: dict[str, Any], folder: Path) -> str:
+    fake = FakeConcur(binary_path())
+    try:
+        run = Run(fake, folder)
+        outcomes = [scenario["id"]]
+        for step in scenario["steps"]:
+            if run.prepare(step):
+                continue
+            outcomes.append(run.act(step) if "do" in step else run.check(step))
+        return " ".join(outcomes)
+    finally:
+        fake.close()
 
 
-def test_s01_exchange_then_access_token(setup: Setup, fake: FakeConcur) -> None:
-    manager = setup.manager()
-    manager.exchange_request_token()
-    assert stat.S_IMODE(setup.token_file.stat().st_mode) == 0o600
-    stored = json.loads(setup.token_file.read_text())
-    for field in ("refresh_token", "refresh_expires_in", "companyUUID"):
-        assert field in stored, field
-    assert fake.counters()["password_grants"] == 1
-    assert manager.access_token()
-    assert fake.counters()["token_requests"] == 1
+@pytest.fixture(scope="module")
+def lines() -> Iterator[dict[str, str]]:
+    seen: dict[str, str] = {}
+    yield seen
+    OUT.mkdir(parents=True, exist_ok=True)
+    ordered = [seen[s["id"]] for s in TABLE if s["id"] in seen]
+    (OUT / "python.txt").write_text("".join(line + "\n" for line in ordered))
 
 
-def test_s02_cached_token(setup: Setup, fake: FakeConcur) -> None:
-    manager = setup.initialized()
-    manager.access_token()
-    before = fake.counters()["token_requests"]
-    manager.access_token()
-    assert fake.counters()["token_requests"] == before
-
-
-def test_s03_expired_access_token_many_callers(setup: Setup, fake: FakeConcur) -> None:
-    setup.seed_expired_access_token()
-    manager = setup.manager()
-    with ThreadPoolExecutor(64) as pool:
-        tokens = set(pool.map(lambda _: manager.access_token(), range(64)))
-    assert len(tokens) == 1
-    assert fake.counters()["refresh_grants"] == 1
-
-
-def test_s04_wrong_client_secret(fake: FakeConcur, tmp_path: Path) -> None:
-    credentials = write_credentials(
-        tmp_path, request_token=fake.new_request_token(), client_secret="not-the-secret-91"
-    )
-    manager = TokenManager.from_files(
-        credentials, tmp_path / "refreshTokenObjectFile.json", base_url=fake.base_url
-    )
-    error = raised(manager.exchange_request_token)
-    assert error.code == "auth"
-    assert error.concur_code == 19
-    assert error.correlation_id
-    assert "not-the-secret-91" not in str(error)
-
-
-def test_s05_request_token_used_twice(setup: Setup) -> None:
-    manager = setup.manager()
-    manager.exchange_request_token()
-    before = setup.token_file.read_bytes()
-    error = raised(manager.exchange_request_token)
-    assert error.code == "auth"
-    assert error.concur_code == 5
-    assert setup.token_file.read_bytes() == before
-
-
-def test_s06_unknown_refresh_token(setup: Setup) -> None:
-    setup.seed_expired_access_token(refresh_token="unknown-refresh-token")
-    before = setup.token_file.read_bytes()
-    error = raised(setup.manager().access_token)
-    assert error.code == "refresh_token_expired"
-    assert "company request token" in error.message
-    assert setup.token_file.read_bytes() == before
-
-
-def test_s07_no_token_file(setup: Setup) -> None:
-    assert raised(setup.manager().access_token).code == "not_initialized"
-
-
-def test_s08_garbage_token_file(setup: Setup) -> None:
-    setup.token_file.write_bytes(b"garbage")
-    assert raised(setup.manager().access_token).code == "corrupt_store"
-    kept = [p for p in setup.folder.iterdir() if ".json.corrupt-" in p.name]
-    assert len(kept) == 1 and kept[0].name.startswith("refreshTokenObjectFile.json.corrupt-")
-    assert kept[0].read_bytes() == b"garbage"
-
-
-def test_s09_profile_call(setup: Setup) -> None:
-    reply = setup.initialized().request("GET", USERS_PATH)
-    assert reply.status == 200
-    assert isinstance(reply.json()["Resources"], list)
-
-
-def test_s10_503_503_200(setup: Setup, fake: FakeConcur) -> None:
-    manager = setup.initialized()
-    fake.fault("api", {"kind": "status", "status": 503}, count=2)
-    assert manager.request("GET", USERS_PATH).status == 200
-    assert fake.counters()["user_requests"] == 3
-
-
-def test_s11_status(setup: Setup, fake: FakeConcur) -> None:
-    manager = setup.initialized()
-    before = fake.counters()
-    status = manager.status()
-    assert fake.counters() == before, "no network"
-    assert status.initialized
-    assert status.access_token_expires_at is not None
-    assert status.refresh_token_expires_at is not None
-    assert status.geolocation == fake.base_url
-    assert_no_secret(fake, status.to_json(), repr(status), str(status))
-
-
-def test_s12_secrets_never_shown(setup: Setup, fake: FakeConcur) -> None:
-    manager = setup.manager()
-    status = manager.exchange_request_token()
-    token = manager.access_token()
-    response = manager.request("GET", USERS_PATH)
-    error = raised(manager.exchange_request_token)
-    texts = [repr(manager), str(manager), repr(status), repr(response), str(error), repr(error)]
-    assert_no_secret(fake, *texts)
-    assert token in fake.secrets()
-
-
-def test_s13_foreign_geolocation(setup: Setup, fake: FakeConcur) -> None:
-    fake.configure(geolocation="https://evil.example.com")
-    manager = setup.manager()
-    assert raised(manager.exchange_request_token).code == "host_not_allowed"
-    # Nothing was sent anywhere after that: no refresh, no API call (the core
-    # refuses the host again, or never stored the reply).
-    assert raised(manager.access_token).code in ("host_not_allowed", "not_initialized")
-    counters = fake.counters()
-    assert counters["refresh_grants"] == 0 and counters["user_requests"] == 0
-
-
-def test_s14_revoke(fresh_fake: FakeConcur, tmp_path: Path) -> None:
-    setup = Setup(fresh_fake, tmp_path)
-    manager = setup.initialized()
-    assert not fresh_fake.revoked()
-    manager.revoke()
-    assert fresh_fake.revoked()
-    assert not setup.token_file.exists()
-    assert raised(manager.access_token).code == "not_initialized"
-    assert concur_auth.NotInitializedError.code == "not_initialized"
-    assert manager.client_id == CLIENT_ID
+@pytest.mark.parametrize("scenario", TABLE, ids=[s["id"] for s in TABLE])
+def test_scenario(scenario: dict[str, Any], tmp_path: Path, lines: dict[str, str]) -> None:
+    line = run_scenario(scenario, tmp_path)
+    lines[scenario["id"]] = line
+    print(line)
+    assert line == " ".join([scenario["id"], *scenario["expect"]])

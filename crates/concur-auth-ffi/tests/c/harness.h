@@ -1,5 +1,6 @@
 /*
- * A tiny test harness for the concur-auth C API: a test table, CHECK macros,
+ * A tiny test harness for the concur-auth C API (test_api.c here, and the C
+ * driver of the conformance table, tests/conformance/c): a test table, CHECK macros,
  * the fake-concur server started per test (FAKE_CONCUR_BIN), its /_admin API
  * over a plain socket, a temporary folder with the tutorials' files, and an
  * arena that owns copies of every string the library returned (each library
@@ -16,9 +17,7 @@
 #include "concur_auth.h"
 
 #define FAKE_CLIENT_ID "fake-client-id"
-#define FAKE_CLIENT_SECRET "fake-client-secret-7Qx9"
 #define FAKE_COMPANY_UUID "11111111-2222-3333-4444-555555555555"
-#define FAKE_REQUEST_TOKEN "fake-request-token-Zk42"
 #define USERS_PATH "/profile/identity/v4/Users/"
 
 typedef struct fake_server {
@@ -90,8 +89,13 @@ long counter(test_ctx *t, const char *name);
 /* Fails the test (returns false) if `text` contains any secret the fake server knows. */
 bool no_secret_in(test_ctx *t, const char *text, const char *what);
 
-/* A temporary folder with credentials.json (client secret `secret`); sets the paths. */
-bool make_dir(test_ctx *t, const char *secret);
+/* A string field of GET /_admin/config (arena copy), NULL on error: the fake's
+ * own secrets are read from it, never typed into a test. */
+char *fake_config(test_ctx *t, const char *field);
+/* A temporary folder with the fake server's credentials.json (its own fixture,
+ * POST /_admin/fixtures/credentials), with client secret `other_secret` when it
+ * is not NULL; sets the paths. */
+bool make_dir(test_ctx *t, const char *other_secret);
 /* Builds t->manager from the files, base URL = the fake server. */
 bool make_manager(test_ctx *t);
 /* fake_start + make_dir + make_manager with the right secret. */
@@ -110,14 +114,12 @@ static inline bool streq(const char *a, const char *b)
     return a != NULL && b != NULL && __builtin_strcmp(a, b) == 0;
 }
 
-/* `n` threads share one handle whose access token expired: one refresh (test_api.c). */
-void threads_share_one_refresh(test_ctx *t, size_t n);
+/* Runs `tc` in a fresh context and releases what it owned; true when it passed. */
+bool run_one(const test_case *tc);
 
-/* The test lists of each file. */
+/* The C API tests' lists, run by main.c. */
 extern const test_case api_tests[];
 extern const size_t api_tests_len;
-extern const test_case scenario_tests[];
-extern const size_t scenario_tests_len;
 extern const test_case token_destination_tests[];
 extern const size_t token_destination_tests_len;
 extern const test_case pager_tests[];

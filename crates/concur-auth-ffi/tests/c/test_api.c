@@ -1,6 +1,7 @@
-/* The C API itself: versions and names, NULL and invalid UTF-8 for every
- * argument, options checks, the happy path, bad credentials, and one handle
- * shared by four threads. */
+/* The C API's own tests (scripts/test-c.sh runs them under valgrind and
+ * ASan): versions and names, NULL and invalid UTF-8 for every argument,
+ * options checks, the happy path, bad credentials, and one handle shared by
+ * four threads. main.c runs them; the cross-language scenarios are tests/conformance. */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
@@ -107,7 +108,9 @@ static void null_for_every_pointer_argument(test_ctx *t)
     CHECK(http == 0); /* out-parameters are reset when a call fails */
 
     /* The nullable ones work with NULL. */
-    CHECK_OK(concur_manager_new(FAKE_CLIENT_ID, FAKE_CLIENT_SECRET, NULL, NULL, tok, NULL, &out));
+    char *secret = fake_config(t, "client_secret");
+    CHECK(secret != NULL);
+    CHECK_OK(concur_manager_new(FAKE_CLIENT_ID, secret, NULL, NULL, tok, NULL, &out));
     concur_manager_free(out);
     CHECK_OK(concur_manager_exchange(m, NULL));
     CHECK_OK(concur_manager_force_refresh(m, NULL));
@@ -152,7 +155,8 @@ static void invalid_utf8_in_every_string_argument(test_ctx *t)
 
 static void options_are_checked(test_ctx *t)
 {
-    CHECK(make_dir(t, FAKE_CLIENT_SECRET));
+    CHECK(fake_start(t, NULL));
+    CHECK(make_dir(t, NULL));
     concur_options *o = concur_options_new();
     CHECK(o != NULL);
     concur_status zero_timeout = concur_options_set_request_timeout_ms(o, 0);
@@ -252,7 +256,9 @@ static void bad_credentials(test_ctx *t)
     concur_manager *m2 = NULL;
     concur_options *o = concur_options_new();
     concur_options_set_base_url(o, t->fake.url);
-    concur_status built = concur_manager_new(FAKE_CLIENT_ID, wrong, FAKE_COMPANY_UUID, FAKE_REQUEST_TOKEN,
+    char *request_token = fake_config(t, "request_token");
+    CHECK(request_token != NULL);
+    concur_status built = concur_manager_new(FAKE_CLIENT_ID, wrong, FAKE_COMPANY_UUID, request_token,
                                              t->token_path, o, &m2);
     concur_options_free(o);
     CHECK(built == CONCUR_STATUS_OK);
@@ -286,7 +292,7 @@ static void *get_token(void *arg)
 
 /* `n` threads share one handle whose access token has expired: they all get the
  * same new token, and the fake server sees exactly one refresh. */
-void threads_share_one_refresh(test_ctx *t, size_t n)
+static void threads_share_one_refresh(test_ctx *t, size_t n)
 {
     static const char *const short_tokens[] = {"--access-token-ttl", "1", NULL};
     CHECK(standard_setup(t, short_tokens));
