@@ -161,13 +161,7 @@ c_program() {
       "$bin" ${arg:+"$arg"} | tee "$work/$name.out"
     status=${PIPESTATUS[0]}
     set -e
-    ok=$(grep -c '^ok ' "$work/$name.out" || true)
-    not_ok=$(grep -c '^not ok ' "$work/$name.out" || true)
-    passed=$((passed + ok))
-    failed=$((failed + not_ok))
-    if ! grep -q '^# .* passed, .* failed$' "$work/$name.out"; then
-      fail "$name ran to the end (exit status $status)"
-    fi
+    count_results "$name" "$work/$name.out" "$status"
     if (( status == 99 )) || grep -q "ERROR SUMMARY: [1-9]" "$work/$name.valgrind.log"; then
       grep -E "definitely|indirectly|Invalid|uninitialised|ERROR SUMMARY" "$work/$name.valgrind.log" >&2 || true
       fail "$name is valgrind clean (see $work/$name.valgrind.log)"

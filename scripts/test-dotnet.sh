@@ -70,13 +70,7 @@ run_program() {
   (cd "$work" && timeout 480 mono --debug "$name.exe" ${arg:+"$arg"}) | tee "$work/$name.out"
   status=${PIPESTATUS[0]}
   set -e
-  ok=$(grep -c '^ok ' "$work/$name.out" || true)
-  not_ok=$(grep -c '^not ok ' "$work/$name.out" || true)
-  passed=$((passed + ok))
-  failed=$((failed + not_ok))
-  if ! grep -q '^# .* passed, .* failed$' "$work/$name.out"; then
-    fail "$name ran to the end (exit status $status)"
-  fi
+  count_results "$name" "$work/$name.out" "$status"
 }
 
 if mcs -nologo -warnaserror -r:"$work/ConcurAuth.dll" -out:"$work/ConcurAuthTests.exe" \

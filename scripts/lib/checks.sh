@@ -37,6 +37,20 @@ checks_end() {
 pass() { passed=$((passed + 1)); echo "PASS $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL $1" >&2; }
 
+# count_results NAME OUTPUT STATUS: adds the "ok"/"not ok" lines a test program
+# printed to OUTPUT to the counts, and fails NAME when its final
+# "# N passed, M failed" line is missing (it died early; STATUS is its exit).
+count_results() {
+  local ok not_ok
+  ok=$(grep -c '^ok ' "$2" || true)
+  not_ok=$(grep -c '^not ok ' "$2" || true)
+  passed=$((passed + ok))
+  failed=$((failed + not_ok))
+  if ! grep -q '^# .* passed, .* failed$' "$2"; then
+    fail "$1 ran to the end (exit status $3)"
+  fi
+}
+
 # Starts the fake-concur binary BIN on a free port; sets fake_pid and fake_url
 # (stopped by checks_end, and by itself if this script dies: stdin EOF).
 start_fake() {
