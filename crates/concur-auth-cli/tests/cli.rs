@@ -365,3 +365,69 @@ async fn refresh_forces_one_refresh_and_status_check_exits_for_monitoring() {
     let text_out = folder.run(&url, &["status"]);
     assert!(text(&text_out.stdout).contains("EXPIRED"));
 }
+
+/// Issue 16 item 2: a store that cannot save fails *before* the refresh
+/// request, so the stored refresh token is not spent. A full disk is played by
+/// a file-size limit (RLIMIT_FSIZE) on the child: writing any file beyond a
+/// few bytes fails, as on a full disk, without needing root for a tmpfs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_fails_with_store_before_the_token_is_spent() {
+    use std::os::unix::process::CommandExt;
+    let config = FakeConfig {
+        rotate_refresh_tokens: true,
+        ..FakeConfig::default()
+    };
+    let fake = FakeConcur::start(config).await.unwrap();
+    let folder = Folder::new();
+    folder.fill_credentials(&fake.config());
+    let seeded = seed_token_file(&folder, &fake, -10);
+    let before = std::fs::read(folder.path("refreshTokenObjectFile.json")).unwrap();
+    let mut full = Command::new(BIN);
+    full.current_dir(folder.dir.path())
+        .env("CONCUR_BASE_URL", fake.base_url())
+        .env_remove("RUST_LOG")
+        .arg("token");
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        full.pre_exec(|| {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit {
+                rlim_cur: 64,
+                rlim_max: 64,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = full.output().unwrap();
+    assert_eq!(out.status.code(), Some(7), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+    assert_eq!(fake.counters().refresh_grants, 0, "the token was not spent");
+    assert_eq!(
+        std::fs::read(folder.path("refreshTokenObjectFile.json")).unwrap(),
+        before
+    );
+    // Space is back: the stored refresh token still works.
+    let out = folder.run(&fake.base_url(), &["token"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stored =
+        TokenRecord::from_json(&std::fs::read(folder.path("refreshTokenObjectFile.json")).unwrap())
+            .unwrap();
+    assert_ne!(
+        stored.refresh_token, seeded.refresh_token,
+        "rotated and saved"
+    );
+    let leftovers = std::fs::read_dir(folder.dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains(".tmp-")
+        })
+        .count();
+    assert_eq!(leftovers, 0, "no temp file left behind");
+}

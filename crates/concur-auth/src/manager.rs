@@ -363,7 +363,11 @@ impl TokenManager {
                 Err(err) => return Err(err),
             }
         };
-        let refused = reply.refused_geolocation.clone();
+        if let Some(refused) = reply.refused_geolocation {
+            // Nothing is lost by refusing an exchange outright: the request
+            // token may be used again within its 24 hours.
+            return Err(refused);
+        }
         let mut record = merge_reply(None, reply, Some(company_uuid))?;
         if let Some(previous) = &current {
             record.extra = previous.extra.clone();
@@ -374,7 +378,7 @@ impl TokenManager {
             .await?;
         tracing::info!(store = %inner.store.describe(), "company request token exchanged; refresh token saved");
         self.adopt(record)?;
-        refused.map_or(Ok(()), Err)
+        Ok(())
     }
 
     /// Revokes every refresh token of the app for this company
@@ -547,6 +551,8 @@ impl TokenManager {
             tracing::debug!("adopting the access token another process stored");
             return self.adopt(record);
         }
+        // Prove the store can take the result before Concur spends the token.
+        inner.store.prepare_save(&record).await?;
         let record = self.refresh_with_retries(record).await?;
         self.adopt(record)
     }

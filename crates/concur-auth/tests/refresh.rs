@@ -154,14 +154,20 @@ async fn a_dead_refresh_token_says_generate_a_request_token_and_keeps_the_file()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_expired_refresh_token_fails_without_a_request() {
+async fn an_expired_refresh_token_is_asked_about_once_then_reported() {
     let setup = Setup::new().await;
     let mut record = setup.seed_expired_access_token();
     record.refresh_token_expires_at = Some(now() - 1);
+    // Dead for Concur too (unknown to the server): code 108.
+    record.refresh_token = concur_auth::Secret::new("dead-refresh-token");
     std::fs::write(setup.token_path(), record.to_json()).unwrap();
     let err = setup.manager().access_token().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RefreshTokenExpired);
-    assert_eq!(setup.fake.counters().token_requests, 0);
+    assert_eq!(
+        setup.fake.counters().token_requests,
+        1,
+        "Concur was asked once"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

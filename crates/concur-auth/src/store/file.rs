@@ -27,13 +27,21 @@ const MAX_FILE_SIZE: u64 = 1024 * 1024;
 #[derive(Clone, Debug)]
 pub struct FileStore {
     path: Arc<PathBuf>,
+    /// A temporary file created and sized by [`TokenStore::prepare_save`],
+    /// which the next save writes into (so it cannot run out of space).
+    prepared: Arc<std::sync::Mutex<Option<PathBuf>>>,
 }
+
+/// Room reserved for the next save beyond the current record's size: a rotated
+/// refresh token, a new id token or geolocation may be longer.
+const SAVE_HEADROOM: u64 = 16 * 1024;
 
 impl FileStore {
     /// A store over `path` (created on first save; its folder must exist).
     pub fn new(path: impl Into<PathBuf>) -> Self {
         FileStore {
             path: Arc::new(path.into()),
+            prepared: Arc::default(),
         }
     }
 
@@ -104,18 +112,39 @@ impl TokenStore for FileStore {
     async fn save(&self, record: &TokenRecord, expected: Option<u64>) -> Result<u64> {
         let record = record.clone();
         let describe = self.describe();
+        let prepared = self.prepared.lock().expect("prepared poisoned").take();
         self.blocking(move |path| {
             let current = read_record(path)?.map(|r| r.revision);
             if current != expected {
+                if let Some(temp) = &prepared {
+                    let _ = std::fs::remove_file(temp);
+                }
                 return Err(super::conflict(&describe, expected, current));
             }
             let revision = super::next_revision(current);
             let record = TokenRecord { revision, ..record };
-            write_atomically(path, zeroize::Zeroizing::new(record.to_json()).as_bytes())?;
+            write_atomically(
+                path,
+                zeroize::Zeroizing::new(record.to_json()).as_bytes(),
+                prepared,
+            )?;
             remove_stale_temp_files(path);
             Ok(revision)
         })
         .await
+    }
+
+    async fn prepare_save(&self, current: &TokenRecord) -> Result<()> {
+        let size = current.to_json().len() as u64 + SAVE_HEADROOM;
+        let previous = self.prepared.lock().expect("prepared poisoned").take();
+        let temp = self
+            .blocking(move |path| {
+                let temp = previous.unwrap_or_else(|| temp_path(path));
+                reserve(&temp, size).map(|()| temp)
+            })
+            .await?;
+        *self.prepared.lock().expect("prepared poisoned") = Some(temp);
+        Ok(())
     }
 
     async fn clear(&self) -> Result<()> {
@@ -233,22 +262,69 @@ fn open_lock_file(lock_path: &Path) -> Result<File> {
         })
 }
 
-/// Temp file in the same folder (so rename is atomic), 0600, fsync, rename over
-/// the target, fsync the folder so the rename itself survives a crash.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    refuse_symlink(path)?;
-    let temp = sibling(
+/// A fresh temp-file name beside `path`: `<file>.tmp-<pid>-<random>`.
+fn temp_path(path: &Path) -> PathBuf {
+    sibling(
         path,
         &format!(".tmp-{}-{:08x}", std::process::id(), fastrand::u32(..)),
-    );
+    )
+}
+
+/// Creates (or keeps) `temp`, 0600, with `size` bytes of disk actually
+/// allocated and synced: a later write of up to that size cannot fail for
+/// lack of space. On failure nothing is left behind.
+fn reserve(temp: &Path, size: u64) -> Result<()> {
+    let allocate = || -> std::io::Result<()> {
+        let file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(temp)?;
+        allocate_blocks(&file, size)?;
+        file.sync_all()
+    };
+    allocate().map_err(|err| {
+        let _ = std::fs::remove_file(temp);
+        Error::store("reserve space for the next save in", temp, &err).with_folder_hint(temp)
+    })
+}
+
+/// Allocates `size` bytes of real disk blocks to `file` (not a sparse hole).
+fn allocate_blocks(file: &File, size: u64) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let len = libc::off_t::try_from(size).unwrap_or(libc::off_t::MAX);
+    // SAFETY: a valid open descriptor and in-range offsets.
+    match unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len) } {
+        0 => Ok(()),
+        libc::EOPNOTSUPP | libc::EINVAL => {
+            // A file system without fallocate: write the zeros ourselves.
+            let mut file = file;
+            file.write_all(&vec![0; size as usize])?;
+            file.sync_all()
+        }
+        code => Err(std::io::Error::from_raw_os_error(code)),
+    }
+}
+
+/// Temp file in the same folder (so rename is atomic), 0600, fsync, rename over
+/// the target, fsync the folder so the rename itself survives a crash. Writes
+/// into `prepared` (space already reserved) when given.
+fn write_atomically(path: &Path, bytes: &[u8], prepared: Option<PathBuf>) -> Result<()> {
+    refuse_symlink(path)?;
+    let reuse = prepared.is_some();
+    let temp = prepared.unwrap_or_else(|| temp_path(path));
     let write = || -> std::io::Result<()> {
         let mut file = OpenOptions::new()
             .write(true)
-            .create_new(true)
+            .create(true)
+            .create_new(!reuse)
             .mode(0o600)
             .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
             .open(&temp)?;
         file.write_all(bytes)?;
+        file.set_len(bytes.len() as u64)?;
         file.sync_all()
     };
     if let Err(err) = write() {

@@ -136,6 +136,16 @@ pub trait TokenStore: Send + Sync + Debug {
     /// Removes the stored record (after a revoke).
     async fn clear(&self) -> Result<()>;
 
+    /// Called under the lease *before* a refresh request: makes sure the next
+    /// save of a record like `current` can land (a file store reserves the
+    /// space of its temporary file). A store that cannot save fails here, while
+    /// the stored refresh token is still the one Concur accepts, instead of
+    /// after Concur has rotated it. The default does nothing.
+    async fn prepare_save(&self, current: &TokenRecord) -> Result<()> {
+        let _ = current;
+        Ok(())
+    }
+
     /// "file /path/to/refreshTokenObjectFile.json", for messages and status.
     fn describe(&self) -> String;
 }
