@@ -1029,6 +1029,42 @@ async fn a_holder_whose_lease_ran_out_cannot_write() {
     drop(theirs);
 }
 
+/// Clones share one connection, not one lease: a clone that took the next
+/// lease in another task does not lend it to the holder whose lease ran out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clone_holding_the_next_lease_does_not_lend_it_to_the_late_holder() {
+    let server = RedisServer::start();
+    let store = store_with(&server, Duration::from_millis(600));
+    let r1 = store.save(&record("r1"), None).await.unwrap();
+    let ours = store.lock(Duration::from_secs(1)).await.unwrap();
+    let _: i64 = redis::cmd("DEL")
+        .arg("concur-auth:lock")
+        .query(&mut server.raw())
+        .unwrap();
+    let clone = store.clone();
+    let (taken, taken_rx) = tokio::sync::oneshot::channel();
+    let (go, go_rx) = tokio::sync::oneshot::channel::<()>();
+    let successor = tokio::spawn(async move {
+        let lease = clone.lock(Duration::from_secs(1)).await.unwrap();
+        taken.send(()).unwrap();
+        go_rx.await.unwrap();
+        let saved = clone.save(&record("r2"), Some(r1)).await;
+        drop(lease);
+        saved
+    });
+    taken_rx.await.unwrap();
+    let err = store.save(&record("late"), Some(r1)).await.unwrap_err();
+    assert!(
+        err.message().contains("no longer holds the refresh lease"),
+        "{err}"
+    );
+    go.send(()).unwrap();
+    let r2 = successor.await.unwrap().unwrap();
+    drop(ours);
+    let loaded = store.load().await.unwrap().unwrap();
+    assert_eq!((loaded.refresh_token.expose(), loaded.revision), ("r2", r2));
+}
+
 /// The settings docs/fleet.md recommends (appendonly yes, appendfsync always):
 /// a rotated refresh token whose save was acknowledged survives a SIGKILL of
 /// redis-server right after it, and the next refresh works with what Redis

@@ -133,7 +133,11 @@ pub(super) struct RedisLease {
 
 impl RedisLease {
     fn start(inner: Arc<Inner>, owner: String) -> Self {
-        *inner.held.lock().unwrap_or_else(|e| e.into_inner()) = Some(owner.clone());
+        inner
+            .held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((tokio::task::try_id(), owner.clone()));
         let renewal = runtime_handle().spawn(renew_while_held(inner.clone(), owner.clone()));
         RedisLease {
             inner,
@@ -158,12 +162,11 @@ impl StoreLease for RedisLease {}
 impl Drop for RedisLease {
     fn drop(&mut self) {
         self.renewal.abort();
-        {
-            let mut held = self.inner.held.lock().unwrap_or_else(|e| e.into_inner());
-            if held.as_deref() == Some(self.owner.as_str()) {
-                *held = None;
-            }
-        }
+        self.inner
+            .held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(_, owner)| *owner != self.owner);
         let pending = PendingRelease {
             inner: self.inner.clone(),
             owner: std::mem::take(&mut self.owner),

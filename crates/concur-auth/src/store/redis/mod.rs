@@ -83,14 +83,22 @@ struct Inner {
     /// forgets only the connection it failed on).
     connection: tokio::sync::Mutex<Option<(u64, Conn)>>,
     generations: AtomicU64,
-    /// The owner value of the refresh lease this store holds now, if any:
-    /// saves require it, so a holder whose lease ran out cannot write.
-    held: std::sync::Mutex<Option<String>>,
+    /// The refresh leases this store (and its clones) hold now: the task that
+    /// took each, and its owner value. A save presents the owner value of the
+    /// lease its own task took, so a holder whose lease ran out cannot write,
+    /// even when a clone in the same process holds the next lease.
+    held: std::sync::Mutex<Vec<(Option<tokio::task::Id>, String)>>,
 }
 
 impl Inner {
+    /// The owner value of the lease the calling task holds, if any.
     fn held_lease(&self) -> Option<String> {
-        self.held.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        let task = tokio::task::try_id();
+        let held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        held.iter()
+            .rev()
+            .find(|(holder, _)| *holder == task)
+            .map(|(_, owner)| owner.clone())
     }
 
     /// How long a save waits for replicas: half the command timeout, so that
@@ -151,7 +159,7 @@ impl RedisStore {
                 options,
                 connection: tokio::sync::Mutex::new(None),
                 generations: AtomicU64::new(0),
-                held: std::sync::Mutex::new(None),
+                held: std::sync::Mutex::new(Vec::new()),
             }),
         })
     }
