@@ -21,7 +21,7 @@ use tokio::sync::Mutex;
 use crate::client::json_to_py;
 use crate::errors::to_py_err;
 use crate::repr_str;
-use crate::runtime::{blocking, future_into_py, runtime};
+use crate::runtime::{blocking, future_into_py, ready_future, runtime};
 
 type Shared = Arc<Mutex<Pager>>;
 
@@ -123,6 +123,11 @@ impl PyPager {
     }
 
     fn __next__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        match self.without_io() {
+            Some(Some(record)) => return json_to_py(py, &record),
+            Some(None) => return Err(PyStopIteration::new_err(())),
+            None => {}
+        }
         match step_blocking(py, &self.inner, next_record)? {
             Some(record) => json_to_py(py, &record),
             None => Err(PyStopIteration::new_err(())),
@@ -134,6 +139,13 @@ impl PyPager {
     }
 
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        // Answered at once when no page is needed: no runtime trip per record,
+        // and the end of the list is raised here rather than from a thread.
+        match self.without_io() {
+            Some(Some(record)) => return ready_future(py, json_to_py(py, &record)?.into_bound(py)),
+            Some(None) => return Err(PyStopAsyncIteration::new_err(())),
+            None => {}
+        }
         let pager = self.inner.clone();
         let work = async move { Ok(pager.lock().await.next_record().await) };
         future_into_py(py, work, record_or_stop)
@@ -171,6 +183,18 @@ impl PyPager {
 }
 
 impl PyPager {
+    /// The next record when no page needs fetching: `Some(Some(record))`, or
+    /// `Some(None)` at the end of the list; `None` when a page must be fetched
+    /// (or another thread is reading one).
+    fn without_io(&self) -> Option<Option<Value>> {
+        let mut pager = self.inner.try_lock().ok()?;
+        match pager.next_buffered() {
+            Some(record) => Some(Some(record)),
+            None if pager.is_finished() => Some(None),
+            None => None,
+        }
+    }
+
     /// A counter of the pager; waits (GIL released) while a page is in flight.
     fn read<T: Send>(&self, py: Python<'_>, get: fn(&Pager) -> T) -> PyResult<T> {
         blocking(py, || Ok(get(&self.inner.blocking_lock())))
@@ -202,6 +226,9 @@ impl PyPages {
     }
 
     fn __anext__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if self.inner.try_lock().is_ok_and(|pager| pager.is_finished()) {
+            return Err(PyStopAsyncIteration::new_err(()));
+        }
         let pager = self.inner.clone();
         let work = async move { Ok(pager.lock().await.next_page().await) };
         future_into_py(py, work, page_or_stop)

@@ -75,8 +75,13 @@ where
     let future = event_loop.call_method0("create_future")?;
     let target = future.clone().unbind();
     let event_loop = event_loop.unbind();
+    exit::watch(py)?;
     runtime.spawn(async move {
         let outcome = work.await;
+        // Not once the interpreter is exiting: nobody is waiting any more.
+        let Some(_in_flight) = exit::enter() else {
+            return;
+        };
         // `None` when the interpreter is shutting down: nobody is waiting.
         let _ = Python::try_attach(|py| {
             let (method, value) = match outcome.map_err(to_py_err).and_then(|v| convert(py, v)) {
@@ -128,5 +133,90 @@ impl Completion {
         }
         future.call_method1(self.method, (self.value.bind(py),))?;
         Ok(())
+    }
+}
+
+/// Completions and interpreter exit. A completion holds the GIL on a runtime
+/// thread, and gives it up inside Python calls (`call_soon_threadsafe` writes
+/// to a socket): a main thread that finishes its loop then may start
+/// finalizing, and a runtime thread taking the GIL back during finalization
+/// aborts the process. An `atexit` hook closes the door to new completions and
+/// waits (at most a second, GIL released) for those already inside Python.
+mod exit {
+    use std::sync::{Condvar, Mutex, Once};
+    use std::time::Duration;
+
+    use pyo3::prelude::*;
+
+    #[derive(Default)]
+    struct State {
+        closing: bool,
+        in_flight: usize,
+    }
+
+    static STATE: Mutex<State> = Mutex::new(State {
+        closing: false,
+        in_flight: 0,
+    });
+    static DONE: Condvar = Condvar::new();
+    static WATCH: Once = Once::new();
+
+    fn state() -> std::sync::MutexGuard<'static, State> {
+        STATE.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// One completion inside Python; counted out when dropped.
+    pub(super) struct InFlight(());
+
+    impl Drop for InFlight {
+        fn drop(&mut self) {
+            let mut state = state();
+            state.in_flight -= 1;
+            if state.in_flight == 0 {
+                DONE.notify_all();
+            }
+        }
+    }
+
+    /// Counts a completion in, unless the interpreter is exiting.
+    pub(super) fn enter() -> Option<InFlight> {
+        let mut state = state();
+        if state.closing {
+            return None;
+        }
+        state.in_flight += 1;
+        Some(InFlight(()))
+    }
+
+    /// Registers the `atexit` hook, once per process.
+    pub(super) fn watch(py: Python<'_>) -> PyResult<()> {
+        let mut result = Ok(());
+        WATCH.call_once(|| {
+            result = wrap_pyfunction!(drain_completions, py).and_then(|hook| {
+                py.import("atexit")?.call_method1("register", (hook,))?;
+                Ok(())
+            });
+        });
+        result
+    }
+
+    /// The `atexit` hook (see the module docs).
+    #[pyfunction]
+    fn drain_completions(py: Python<'_>) {
+        py.detach(|| {
+            let mut state = state();
+            state.closing = true;
+            let deadline = std::time::Instant::now() + Duration::from_secs(1);
+            while state.in_flight > 0 {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                state = DONE
+                    .wait_timeout(state, left)
+                    .unwrap_or_else(|e| e.into_inner())
+                    .0;
+            }
+        });
     }
 }

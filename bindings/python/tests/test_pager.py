@@ -147,3 +147,28 @@ def test_async_failure_keeps_progress(fake: Any, manager: TokenManager) -> None:
         return seen
 
     assert asyncio.run(failing()) == 100
+
+
+def test_exiting_right_after_an_async_read_does_not_crash(fake: Any, setup: Any, manager: TokenManager) -> None:
+    # A completion thread still inside Python when the interpreter finalizes
+    # used to abort the process (SIGSEGV/SIGABRT) in most of these runs.
+    import subprocess
+    import sys
+
+    users(fake, 300)
+    program = (
+        "import asyncio, sys\n"
+        "from concur_auth import TokenManager\n"
+        "m = TokenManager.from_files(sys.argv[1], sys.argv[2], base_url=sys.argv[3])\n"
+        "async def read():\n"
+        "    return len([u async for u in m.read_list()])\n"
+        "print(asyncio.run(read()))\n"
+    )
+    for _ in range(6):
+        done = subprocess.run(
+            [sys.executable, "-c", program, str(setup.credentials), str(setup.token_file), fake.base_url],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert (done.returncode, done.stdout.strip()) == (0, "300"), done.stderr[-2000:]

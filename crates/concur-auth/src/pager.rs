@@ -334,6 +334,18 @@ impl Pager {
         }
     }
 
+    /// The next record of the page already received, without any I/O; `None`
+    /// when it is used up (then [`Pager::next_record`] fetches the next page).
+    /// Lets bindings hand out most records without a trip to the runtime.
+    pub fn next_buffered(&mut self) -> Option<Value> {
+        self.buffered.next()
+    }
+
+    /// Whether the list is read to its end: no record left, no page to ask for.
+    pub fn is_finished(&self) -> bool {
+        self.done && self.buffered.len() == 0
+    }
+
     /// The pages as a stream, ending after the last page or after the first error.
     pub fn pages(self) -> impl Stream<Item = Result<Page, PageError>> + Send + 'static {
         futures_util::stream::unfold(Some(self), |state| async move {
