@@ -257,6 +257,15 @@ else
 fi
 stop_fake throughput
 
+# --- row 6: a whole list, page by page, on a server of its own ------------------------------
+step "row 6: read 10,000 users (100 a page) through each binding and by hand"
+start_fake list --users 10000
+dir=$(seed list valid)
+run "$py" benches/python/list_users.py --base-url "$url" --dir "$dir" --cli "$cli_bin"
+[ -n "$node_missing" ] && not_measured list ours-node "$node_missing"
+run node benches/node/list_users.mjs --base-url "$url" --dir "$dir"
+stop_fake list
+
 # --- the table -------------------------------------------------------------------------------
 "$py" benches/meta.py "$root" benches/node "$seconds" "$((SECONDS - bench_started))" >>"$results"
 step "results: ${results#"$root"/} ($((SECONDS - bench_started)) s)"
