@@ -382,17 +382,24 @@ impl TokenManager {
     }
 
     /// Revokes every refresh token of the app for this company
-    /// (`DELETE /app-mgmt/v0/connections`) and clears the store.
+    /// (`DELETE /app-mgmt/v0/connections`) and clears the store, holding the
+    /// store's lease so that no refresh saves a token over the cleared store.
     pub async fn revoke(&self) -> Result<()> {
-        let response = self
-            .api_client()
-            .request(reqwest::Method::DELETE, "/app-mgmt/v0/connections", None)
-            .await?;
-        response.error_for_status("revoke")?;
-        *self.inner.cache.write().expect("token cache poisoned") = None;
-        self.inner.store.clear().await?;
-        tracing::info!("refresh tokens revoked; the token store was cleared");
-        Ok(())
+        let token = self.access_token().await?;
+        let manager = self.clone();
+        spawn(async move {
+            let inner = &manager.inner;
+            let _lease = inner.store.lock(inner.options.lock_wait).await?;
+            let origin = manager
+                .api_origin()
+                .unwrap_or_else(|| inner.policy.base().clone());
+            protocol::revoke(&inner.http, &inner.policy, &origin, &token).await?;
+            *inner.cache.write().expect("token cache poisoned") = None;
+            inner.store.clear().await?;
+            tracing::info!("refresh tokens revoked; the token store was cleared");
+            Ok(())
+        })
+        .await
     }
 
     /// An API client sharing this manager's tokens and connection pool.
@@ -529,10 +536,14 @@ impl TokenManager {
     async fn refresh_under_lease(&self, need: Need<'_>) -> Result<Secret> {
         let inner = &self.inner;
         if inner.unsaved.lock().expect("unsaved poisoned").is_none() {
-            if let Some(record) = inner.store.load().await? {
-                if self.usable_stored_token(&record, need) {
+            match inner.store.load().await {
+                Ok(Some(record)) if self.usable_stored_token(&record, need) => {
                     return self.adopt(record);
                 }
+                // A corrupt record is dealt with (moved aside) under the lease.
+                Ok(_) => {}
+                Err(err) if err.kind() == ErrorKind::CorruptStore => {}
+                Err(err) => return Err(err),
             }
         }
         let _lease = inner.store.lock(inner.options.lock_wait).await?;

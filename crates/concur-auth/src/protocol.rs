@@ -158,6 +158,59 @@ pub(crate) async fn request_token(
     unreachable!("the loop returns on its second hop")
 }
 
+/// Path that revokes every refresh token of the app for the principal.
+pub const REVOKE_PATH: &str = "/app-mgmt/v0/connections";
+
+/// `DELETE {origin}/app-mgmt/v0/connections` with `access_token` (PROTOCOL.md,
+/// "Other endpoints"). Transient failures are retried within the default budget.
+pub(crate) async fn revoke(
+    http: &Http,
+    policy: &HostPolicy,
+    origin: &Url,
+    access_token: &Secret,
+) -> Result<()> {
+    let url = policy.request_url(origin, REVOKE_PATH)?;
+    let retry = crate::RetryPolicy::default();
+    let started = std::time::Instant::now();
+    let mut attempt = 0;
+    loop {
+        let request = http
+            .client()
+            .delete(url.clone())
+            .bearer_auth(access_token.expose());
+        let outcome = http
+            .send(request, "revoke", http.options.max_api_body)
+            .await
+            .and_then(|reply| {
+                if (200..300).contains(&reply.status) {
+                    return Ok(());
+                }
+                let kind = if reply.status == 429 || reply.status >= 500 {
+                    ErrorKind::Server
+                } else {
+                    ErrorKind::Api
+                };
+                Err(
+                    Error::new(kind, format!("revoke failed with HTTP {}", reply.status))
+                        .with_http_status(reply.status)
+                        .with_correlation_id(reply.correlation_id.clone())
+                        .with_retry_after(retry::retry_after(&reply.headers)),
+                )
+            });
+        match outcome {
+            Err(err) if err.is_transient() => {
+                attempt += 1;
+                let Some(delay) = retry.next_delay(attempt, started.elapsed(), err.retry_after())
+                else {
+                    return Err(err);
+                };
+                tokio::time::sleep(delay).await;
+            }
+            other => return other,
+        }
+    }
+}
+
 /// Parses a token-endpoint reply received by other means (your own HTTP stack,
 /// a recorded reply, a fuzzer): `status`, `content_type` and `body` as received,
 /// geolocations checked against `policy`. Code 16 comes back as an `Auth` error

@@ -121,3 +121,35 @@ async fn a_token_file_with_a_byte_order_mark_is_read() {
     let loaded = store.load().await.unwrap().expect("read, not moved aside");
     assert_eq!(loaded.refresh_token, record.refresh_token);
 }
+
+/// Item 12: revoke waits for the lease like every writer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoke_takes_the_lease() {
+    let setup = Setup::new().await;
+    let manager = setup.manager_with(ManagerOptions {
+        lock_wait: std::time::Duration::from_millis(100),
+        ..setup.options()
+    });
+    manager.exchange_request_token().await.unwrap();
+    let other = concur_auth::FileStore::new(setup.token_path());
+    let held = other.lock(std::time::Duration::from_secs(1)).await.unwrap();
+    let err = manager.revoke().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Store, "{err}");
+    assert!(
+        !setup.fake.revoked(),
+        "nothing revoked while another holds the lease"
+    );
+    drop(held);
+    manager.revoke().await.unwrap();
+    assert!(setup.fake.revoked() && !setup.token_path().exists());
+}
+
+/// Item 12: a reader (`status`) never moves a corrupt file aside.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_leaves_a_corrupt_file_in_place() {
+    let setup = Setup::new().await;
+    std::fs::write(setup.token_path(), b"{ half").unwrap();
+    let err = setup.manager().status().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::CorruptStore);
+    assert_eq!(std::fs::read(setup.token_path()).unwrap(), b"{ half");
+}

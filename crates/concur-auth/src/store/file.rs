@@ -11,6 +11,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{Read, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -30,6 +31,9 @@ pub struct FileStore {
     /// A temporary file created and sized by [`TokenStore::prepare_save`],
     /// which the next save writes into (so it cannot run out of space).
     prepared: Arc<std::sync::Mutex<Option<PathBuf>>>,
+    /// Leases this store (and its clones) hold now: only a writer holding the
+    /// lease moves a corrupt file aside; readers (`status`) leave it in place.
+    leases_held: Arc<AtomicUsize>,
 }
 
 /// Room reserved for the next save beyond the current record's size: a rotated
@@ -42,6 +46,7 @@ impl FileStore {
         FileStore {
             path: Arc::new(path.into()),
             prepared: Arc::default(),
+            leases_held: Arc::default(),
         }
     }
 
@@ -71,15 +76,36 @@ impl FileStore {
 #[derive(Debug)]
 struct FileLease {
     // Closing the file releases the advisory lock, also when the process dies.
-    _file: File,
+    // `None` in a forked child, which never owned it (see `fork_guard`).
+    file: Option<File>,
+    owner_pid: u32,
+    slot: Option<usize>,
+    held: Arc<AtomicUsize>,
 }
 
 impl StoreLease for FileLease {}
 
+impl Drop for FileLease {
+    fn drop(&mut self) {
+        if let Some(slot) = self.slot {
+            fork_guard::forget(slot);
+        }
+        self.held.fetch_sub(1, Ordering::AcqRel);
+        if std::process::id() != self.owner_pid {
+            // A forked child's copy: its descriptor was closed at fork; the
+            // number may belong to another file by now. Never close it again.
+            if let Some(file) = self.file.take() {
+                std::mem::forget(file);
+            }
+        }
+    }
+}
+
 #[async_trait]
 impl TokenStore for FileStore {
     async fn load(&self) -> Result<Option<TokenRecord>> {
-        self.blocking(read_record).await
+        let writer = self.leases_held.load(Ordering::Acquire) > 0;
+        self.blocking(move |path| read_record(path, writer)).await
     }
 
     async fn lock(&self, wait: Duration) -> Result<Box<dyn StoreLease>> {
@@ -89,7 +115,17 @@ impl TokenStore for FileStore {
         let mut pause = Duration::from_millis(1);
         loop {
             match file.try_lock() {
-                Ok(()) => return Ok(Box::new(FileLease { _file: file })),
+                Ok(()) => {
+                    use std::os::fd::AsRawFd;
+                    self.leases_held.fetch_add(1, Ordering::AcqRel);
+                    let slot = fork_guard::remember(file.as_raw_fd());
+                    return Ok(Box::new(FileLease {
+                        file: Some(file),
+                        owner_pid: std::process::id(),
+                        slot,
+                        held: self.leases_held.clone(),
+                    }));
+                }
                 Err(std::fs::TryLockError::WouldBlock) => {}
                 Err(std::fs::TryLockError::Error(err)) => {
                     return Err(Error::store("lock", &lock_path, &err))
@@ -114,7 +150,7 @@ impl TokenStore for FileStore {
         let describe = self.describe();
         let prepared = self.prepared.lock().expect("prepared poisoned").take();
         self.blocking(move |path| {
-            let current = read_record(path)?.map(|r| r.revision);
+            let current = read_record(path, true)?.map(|r| r.revision);
             if current != expected {
                 if let Some(temp) = &prepared {
                     let _ = std::fs::remove_file(temp);
@@ -188,8 +224,8 @@ fn refuse_symlink(path: &Path) -> Result<Option<std::fs::Metadata>> {
 }
 
 /// Reads and parses the file; `None` when it does not exist. A file that does
-/// not parse is moved aside and reported.
-fn read_record(path: &Path) -> Result<Option<TokenRecord>> {
+/// not parse is reported; a `writer` (holding the lease) also moves it aside.
+fn read_record(path: &Path, writer: bool) -> Result<Option<TokenRecord>> {
     let Some(meta) = refuse_symlink(path)? else {
         return Ok(None);
     };
@@ -221,7 +257,14 @@ fn read_record(path: &Path) -> Result<Option<TokenRecord>> {
     };
     match parsed {
         Ok(record) => Ok(Some(record)),
-        Err(reason) => Err(move_aside(path, &reason)),
+        Err(reason) if writer => Err(move_aside(path, &reason)),
+        Err(reason) => Err(Error::new(
+            ErrorKind::CorruptStore,
+            format!(
+                "token file {} {reason}; it is left in place for now (the next refresh or exchange moves it aside and keeps it). Repair it, or run the exchange again with a new company request token",
+                path.display()
+            ),
+        )),
     }
 }
 
@@ -395,6 +438,54 @@ impl Error {
     }
 }
 
+/// A forked child must not hold its parent's lease. `flock` belongs to the
+/// open file description, which fork shares: a child that lives on (Python
+/// multiprocessing with fork, a C daemon) would keep the lock held after the
+/// parent releases it, and everyone, the parent included, would time out.
+/// Every held lock descriptor is remembered in a fixed table of atomics, and
+/// a `pthread_atfork` child handler closes them (only atomics and `close`:
+/// async-signal-safe). The child's `FileLease` copies then never close again.
+mod fork_guard {
+    use std::os::fd::RawFd;
+    use std::sync::atomic::{AtomicI32, Ordering};
+    use std::sync::Once;
+
+    const SLOTS: usize = 64;
+    const FREE: i32 = -1;
+    #[allow(clippy::declare_interior_mutable_const)]
+    const EMPTY: AtomicI32 = AtomicI32::new(FREE);
+    static HELD: [AtomicI32; SLOTS] = [EMPTY; SLOTS];
+    static INSTALL: Once = Once::new();
+
+    extern "C" fn in_child() {
+        for slot in &HELD {
+            let fd = slot.swap(FREE, Ordering::AcqRel);
+            if fd >= 0 {
+                // SAFETY: closes the child's copy of a descriptor it inherited.
+                unsafe { libc::close(fd) };
+            }
+        }
+    }
+
+    /// Remembers `fd` as a held lock; `None` when the table is full (more than
+    /// 64 leases held at once in one process: then a child could keep one).
+    pub(super) fn remember(fd: RawFd) -> Option<usize> {
+        INSTALL.call_once(|| {
+            // SAFETY: registers a handler that only touches atomics and close().
+            unsafe { libc::pthread_atfork(None, None, Some(in_child)) };
+        });
+        HELD.iter().position(|slot| {
+            slot.compare_exchange(FREE, fd, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+        })
+    }
+
+    /// The lease in `slot` is released.
+    pub(super) fn forget(slot: usize) {
+        HELD[slot].store(FREE, Ordering::Release);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -452,7 +543,14 @@ mod tests {
         let path = dir.path().join("t.json");
         std::fs::write(&path, b"{\"refresh_token\": \"abc").unwrap();
         let store = FileStore::new(&path);
+        // A reader reports it and leaves it alone.
         let err = store.load().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::CorruptStore);
+        assert!(path.exists(), "a reader never moves the file");
+        // A writer holding the lease moves it aside.
+        let lease = store.lock(Duration::from_secs(1)).await.unwrap();
+        let err = store.load().await.unwrap_err();
+        drop(lease);
         assert_eq!(err.kind(), ErrorKind::CorruptStore);
         assert!(!err.to_string().contains("abc"), "{err}");
         assert!(!path.exists());
@@ -493,6 +591,31 @@ mod tests {
         assert_eq!(err.kind(), ErrorKind::Store);
         drop(held);
         store.lock(Duration::from_millis(50)).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_forked_child_does_not_keep_the_lease() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileStore::new(dir.path().join("t.json"));
+        let held = store.lock(Duration::from_secs(1)).await.unwrap();
+        // SAFETY: the child only sleeps and exits (no allocation, no locks).
+        let child = unsafe { libc::fork() };
+        assert!(child >= 0);
+        if child == 0 {
+            // A long-lived child (multiprocessing with fork, a daemon).
+            unsafe {
+                libc::sleep(3);
+                libc::_exit(0)
+            };
+        }
+        drop(held);
+        // The parent released it; the living child must not hold it.
+        let again = store.lock(Duration::from_millis(500)).await;
+        unsafe {
+            libc::kill(child, libc::SIGKILL);
+            libc::waitpid(child, std::ptr::null_mut(), 0);
+        }
+        again.expect("the lease is free while the forked child lives");
     }
 
     #[tokio::test]
