@@ -111,11 +111,11 @@ gcc -O2 -Wall -Wextra -Werror -Iinclude benches/c/hot_path.c -L"$rel" -lconcur_a
 # JavaScript files + the release .node), loaded through $CONCUR_AUTH_NODE.
 node_missing=""
 step "cargo build --release -p concur-auth-node"
-log_cmd cargo build --release -p concur-auth-node "# + bindings/node/{index.js,index.mjs,package.json} -> \$OUT/node-pkg"
+log_cmd cargo build --release -p concur-auth-node "# + bindings/node/{index.js,index.mjs,platform.js,package.json} -> \$OUT/node-pkg"
 if cargo build --release -p concur-auth-node; then
   rm -rf "$out/node-pkg"
   mkdir -p "$out/node-pkg"
-  cp bindings/node/index.js bindings/node/index.mjs bindings/node/package.json "$out/node-pkg/"
+  cp bindings/node/index.js bindings/node/index.mjs bindings/node/platform.js bindings/node/package.json "$out/node-pkg/"
   cp "$rel/libconcur_auth_node.so" "$out/node-pkg/concur-auth.linux-x64-gnu.node"
   if node -e "const m = require(process.argv[1]); if (typeof m.TokenManager !== 'function') process.exit(1)" "$out/node-pkg"; then
     export CONCUR_AUTH_NODE="$out/node-pkg/index.mjs"
