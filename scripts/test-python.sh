@@ -72,6 +72,10 @@ mypy_status=0
 (cd "$root/examples/python" && "$py" -m mypy --strict --cache-dir "$report/mypy-cache" . \
   && "$py" -m mypy --strict --cache-dir "$report/mypy-cache" -p concur_auth) || mypy_status=$?
 
+echo "--- mypy stubtest: _native.pyi against the built module"
+(cd "$report" && "$py" -m mypy.stubtest concur_auth._native \
+  --allowlist "$root/bindings/python/stubtest-allowlist.txt") || mypy_status=$?
+
 counts=$("$py" - "$report/junit.xml" <<'EOF'
 import sys
 import xml.etree.ElementTree as ET

@@ -43,6 +43,17 @@ pub(crate) fn error_classes() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
+/// Every stable error code with the code of its family (`None` for the roots):
+/// the core's one table (`ErrorKind::parent`), which the class tree in
+/// `concur_auth.exceptions` follows (checked by the tests).
+#[pyfunction]
+pub(crate) fn error_families() -> Vec<(&'static str, Option<&'static str>)> {
+    ErrorKind::ALL
+        .iter()
+        .map(|kind| (kind.code(), kind.parent().map(ErrorKind::code)))
+        .collect()
+}
+
 static EXCEPTIONS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
 
 /// The Python exception for a core error.

@@ -38,6 +38,8 @@ mod native {
     #[pymodule_export]
     use crate::errors::error_classes;
     #[pymodule_export]
+    use crate::errors::error_families;
+    #[pymodule_export]
     use crate::manager::PyTokenManager;
     #[pymodule_export]
     use crate::pager::{PyPage, PyPager, PyPages};

@@ -171,7 +171,7 @@ impl PyTokenManager {
     ) -> PyResult<Bound<'py, PyString>> {
         let manager = self.manager().clone();
         let work = async move { manager.replace_rejected(&Secret::new(token)).await };
-        let token = blocking(py, || runtime()?.block_on(work))?;
+        let token = blocking(py, || concur_auth::block_on(work))?;
         Ok(PyString::new(py, token.expose()))
     }
 

@@ -1,8 +1,12 @@
 //! Keyword options → the core's `ManagerOptions`.
 //!
-//! The same keywords on every constructor: `base_url`, `allowed_hosts`,
-//! `leeway_seconds`, `scope`, `request_timeout`, `connect_timeout` (seconds,
-//! int or float). `None` keeps the default.
+//! The same keywords on every constructor, one per core option (durations in
+//! seconds, int or float): `base_url`, `allowed_hosts`, `leeway_seconds`,
+//! `hard_margin_seconds`, `strict`, `scope`, `request_timeout`,
+//! `connect_timeout`, `lock_wait`, `max_attempts`.
+//! `None` keeps the default. This file only translates types: which values
+//! make sense is decided by the core (`ManagerOptions::validate`, run when the
+//! manager is built), so every language accepts and refuses the same values.
 
 use std::time::Duration;
 
@@ -14,13 +18,17 @@ use pyo3::types::{PyDict, PyString};
 use crate::errors::config_error;
 
 /// The keywords accepted, in the order the docs list them.
-pub(crate) const KEYWORDS: [&str; 6] = [
+pub(crate) const KEYWORDS: [&str; 10] = [
     "base_url",
     "allowed_hosts",
     "leeway_seconds",
+    "hard_margin_seconds",
+    "strict",
     "scope",
     "request_timeout",
     "connect_timeout",
+    "lock_wait",
+    "max_attempts",
 ];
 
 /// `base` with the given keyword options applied.
@@ -49,10 +57,21 @@ pub(crate) fn apply(
                 }
                 options.allowed_hosts = value.extract()?;
             }
-            "leeway_seconds" => options.leeway = seconds(&key, &value, true)?,
+            "leeway_seconds" => options.leeway = seconds(&key, &value)?,
+            "hard_margin_seconds" => options.hard_margin = seconds(&key, &value)?,
+            "strict" => options.strict = value.extract::<bool>()?,
             "scope" => options.scope = Some(value.extract()?),
-            "request_timeout" => options.http.request_timeout = seconds(&key, &value, false)?,
-            "connect_timeout" => options.http.connect_timeout = seconds(&key, &value, false)?,
+            "request_timeout" => options.http.request_timeout = seconds(&key, &value)?,
+            "connect_timeout" => options.http.connect_timeout = seconds(&key, &value)?,
+            "lock_wait" => options.lock_wait = seconds(&key, &value)?,
+            "max_attempts" => {
+                let attempts: i64 = value.extract()?;
+                options.retry.max_attempts = u32::try_from(attempts).map_err(|_| {
+                    config_error(format!(
+                        "max_attempts must be a whole number, 1 or more (got {attempts})"
+                    ))
+                })?;
+            }
             _ => return Err(unexpected(&key)),
         }
     }
@@ -66,19 +85,13 @@ fn unexpected(key: &str) -> PyErr {
     ))
 }
 
-/// A number of seconds; zero only where `zero_ok`.
-fn seconds(name: &str, value: &Bound<'_, PyAny>, zero_ok: bool) -> PyResult<Duration> {
+/// A number of seconds as a duration. Only what no duration can hold (a
+/// negative, infinite or NaN number) is refused here; the range is the core's.
+fn seconds(name: &str, value: &Bound<'_, PyAny>) -> PyResult<Duration> {
     let secs: f64 = value.extract()?;
-    let valid = secs.is_finite() && (secs > 0.0 || (zero_ok && secs == 0.0));
-    if !valid || secs > 1e9 {
-        let bound = if zero_ok {
-            "zero or more"
-        } else {
-            "more than zero"
-        };
-        return Err(config_error(format!(
-            "{name} must be a number of seconds, {bound} (got {secs})"
-        )));
-    }
-    Ok(Duration::from_secs_f64(secs))
+    Duration::try_from_secs_f64(secs).map_err(|_| {
+        config_error(format!(
+            "{name} must be a number of seconds, zero or more (got {secs})"
+        ))
+    })
 }

@@ -7,48 +7,25 @@
 //! the GIL taken only for that hand-over. No extra async bridge crate needed.
 
 use std::future::Future;
-use std::sync::OnceLock;
 
-use concur_auth::{shared_runtime, Error, ErrorKind};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 
 use crate::errors::to_py_err;
 
-/// The process that first used the shared runtime.
-static RUNTIME_PID: OnceLock<u32> = OnceLock::new();
+/// The core's shared runtime; the core refuses it in a process forked after
+/// it started (its threads did not survive the fork).
+pub(crate) use concur_auth::runtime;
 
-/// The core's shared runtime, unless this process was forked after the runtime
-/// started: its threads did not survive the fork, so any wait would hang.
-pub(crate) fn runtime() -> concur_auth::Result<&'static tokio::runtime::Runtime> {
-    let pid = std::process::id();
-    if *RUNTIME_PID.get_or_init(|| pid) != pid {
-        return Err(Error::new(
-            ErrorKind::Config,
-            "concur-auth was used before this process was forked, and its runtime threads do \
-             not survive a fork: start worker processes with multiprocessing's \"spawn\" or \
-             \"forkserver\" method, or fork before the first concur-auth call",
-        ));
-    }
-    Ok(shared_runtime())
-}
-
-/// Runs a blocking core call with the GIL released.
+/// Runs a blocking core call with the GIL released. A call made on one of the
+/// runtime's own threads (e.g. a logging handler run for a library log record)
+/// is refused by the core's `block_on` with a `ConfigurationError`.
 pub(crate) fn blocking<T, F>(py: Python<'_>, call: F) -> PyResult<T>
 where
     F: FnOnce() -> concur_auth::Result<T> + Send,
     T: Send,
 {
     runtime().map_err(to_py_err)?;
-    if tokio::runtime::Handle::try_current().is_ok() {
-        // Python code running on a runtime thread (e.g. a logging handler
-        // called for a library log record) must not block that thread.
-        return Err(to_py_err(Error::new(
-            ErrorKind::Config,
-            "a blocking concur-auth call was made from inside the library's own runtime \
-             (e.g. from a logging handler); use the *_async methods there",
-        )));
-    }
     py.detach(call).map_err(to_py_err)
 }
 

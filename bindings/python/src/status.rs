@@ -42,13 +42,34 @@ impl PyStatus {
         self.inner.access_token_expires_at
     }
 
+    /// Where the access token is in its life: `"fresh"` (served from memory),
+    /// `"stale"` (still served while one background refresh runs), `"expired"`
+    /// (callers wait for a refresh) or `"none"` (no access token stored).
+    #[getter]
+    fn state(&self) -> &'static str {
+        self.inner.state.as_str()
+    }
+
+    /// When the access token turns stale (expiry minus the leeway), Unix seconds.
+    #[getter]
+    fn stale_at(&self) -> Option<i64> {
+        self.inner.stale_at
+    }
+
+    /// When the access token counts as expired (expiry minus the hard margin),
+    /// Unix seconds.
+    #[getter]
+    fn hard_expiry_at(&self) -> Option<i64> {
+        self.inner.hard_expiry_at
+    }
+
     /// When the refresh token expires, Unix seconds.
     #[getter]
     fn refresh_token_expires_at(&self) -> Option<i64> {
         self.inner.refresh_token_expires_at
     }
 
-    /// Whole days left on the refresh token (negative once expired).
+    /// Days left on the refresh token, to the nearest day (negative once expired).
     #[getter]
     fn refresh_token_days_left(&self) -> Option<i64> {
         self.inner.refresh_token_days_left
@@ -96,6 +117,9 @@ impl PyStatus {
         dict.set_item("initialized", s.initialized)?;
         dict.set_item("access_token_valid", s.access_token_valid)?;
         dict.set_item("access_token_expires_at", s.access_token_expires_at)?;
+        dict.set_item("state", s.state.as_str())?;
+        dict.set_item("stale_at", s.stale_at)?;
+        dict.set_item("hard_expiry_at", s.hard_expiry_at)?;
         dict.set_item("refresh_token_expires_at", s.refresh_token_expires_at)?;
         dict.set_item("refresh_token_days_left", s.refresh_token_days_left)?;
         dict.set_item("refresh_token_expiring_soon", s.refresh_token_expiring_soon)?;
@@ -129,12 +153,15 @@ impl PyStatus {
         let py_bool = |b: bool| if b { "True" } else { "False" };
         format!(
             "Status(initialized={}, access_token_valid={}, access_token_expires_at={}, \
-             refresh_token_expires_at={}, refresh_token_days_left={}, \
+             state={}, stale_at={}, hard_expiry_at={}, refresh_token_expires_at={}, refresh_token_days_left={}, \
              refresh_token_expiring_soon={}, refresh_token_expired={}, geolocation={}, \
              company_uuid={}, store={})",
             py_bool(s.initialized),
             py_bool(s.access_token_valid),
             opt_int(s.access_token_expires_at),
+            repr_str(py, s.state.as_str()),
+            opt_int(s.stale_at),
+            opt_int(s.hard_expiry_at),
             opt_int(s.refresh_token_expires_at),
             opt_int(s.refresh_token_days_left),
             py_bool(s.refresh_token_expiring_soon),

@@ -10,24 +10,8 @@ import pytest
 
 import concur_auth
 from concur_auth import exceptions
-from concur_auth._native import error_classes
+from concur_auth._native import error_classes, error_families
 from fakeconcur import USERS_PATH, FakeConcur, Setup, write_credentials
-
-HIERARCHY = {
-    "ConfigurationError": "ConcurAuthError",
-    "NotInitializedError": "ConfigurationError",
-    "AuthenticationError": "ConcurAuthError",
-    "RefreshTokenExpiredError": "AuthenticationError",
-    "NetworkError": "ConcurAuthError",
-    "TimeoutError": "NetworkError",
-    "ServerError": "NetworkError",
-    "InvalidResponseError": "NetworkError",
-    "StoreError": "ConcurAuthError",
-    "CorruptStoreError": "StoreError",
-    "HostNotAllowedError": "ConcurAuthError",
-    "ApiError": "ConcurAuthError",
-}
-
 
 def test_every_code_has_its_own_class() -> None:
     table = dict(error_classes())
@@ -53,11 +37,15 @@ def test_every_code_has_its_own_class() -> None:
         assert issubclass(cls, concur_auth.ConcurAuthError)
 
 
-def test_hierarchy() -> None:
-    for name, parent in HIERARCHY.items():
-        assert getattr(exceptions, name).__bases__[0] is getattr(exceptions, parent), name
+def test_hierarchy_is_the_core_family_table() -> None:
+    classes = {code: getattr(exceptions, name) for code, name in error_classes()}
+    for code, family in error_families():
+        parent = exceptions.ConcurAuthError if family is None else classes[family]
+        assert classes[code].__bases__[0] is parent, code
+    # The same table in Node and .NET: an expired refresh token is an authentication failure.
+    assert issubclass(exceptions.RefreshTokenExpiredError, exceptions.AuthenticationError)
     assert issubclass(exceptions.TimeoutError, builtins.TimeoutError)
-    assert set(exceptions.__all__) == set(HIERARCHY) | {"ConcurAuthError"}
+    assert set(exceptions.__all__) == {name for _, name in error_classes()} | {"ConcurAuthError"}
 
 
 def test_exceptions_pickle_with_their_details() -> None:

@@ -69,6 +69,8 @@ def test_constructor_with_values(fake: FakeConcur, tmp_path: Path) -> None:
         leeway_seconds=60,
         request_timeout=10,
         connect_timeout=2.5,
+        lock_wait=5,
+        max_attempts=2,
         allowed_hosts=["api.example.com"],
         scope=None,
     )
@@ -152,6 +154,11 @@ def test_paths_may_be_pathlike_or_str(setup: Setup, fake: FakeConcur) -> None:
         ({"request_timeout": 0}, ConfigurationError),
         ({"connect_timeout": -1}, ConfigurationError),
         ({"leeway_seconds": float("nan")}, ConfigurationError),
+        # The ranges are the core's (ManagerOptions::validate), the same in every language.
+        ({"max_attempts": 0}, ConfigurationError),
+        ({"max_attempts": -1}, ConfigurationError),
+        ({"lock_wait": -1}, ConfigurationError),
+        ({"leeway_seconds": 10**12}, ConfigurationError),
         ({"base_url": "http://evil.example.com"}, HostNotAllowedError),
         ({"base_url": "not a url"}, concur_auth.ConcurAuthError),
     ],
@@ -209,12 +216,18 @@ def test_status_without_network(setup: Setup, fake: FakeConcur) -> None:
     assert status.access_token_expires_at > time.time()
     assert status.refresh_token_expires_at is not None
     assert status.store == f"file {setup.token_file}"
+    assert status.state == "fresh" and empty.state == "none"
+    assert status.stale_at is not None and status.hard_expiry_at is not None
+    assert status.stale_at < status.hard_expiry_at < status.access_token_expires_at
     as_dict = status.to_dict()
     assert as_dict == json.loads(status.to_json())
     assert set(as_dict) == {
         "initialized",
         "access_token_valid",
         "access_token_expires_at",
+        "state",
+        "stale_at",
+        "hard_expiry_at",
         "refresh_token_expires_at",
         "refresh_token_days_left",
         "refresh_token_expiring_soon",

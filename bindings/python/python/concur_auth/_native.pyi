@@ -2,9 +2,9 @@
 
 import asyncio
 import os
-from typing import Any, AsyncIterator, Final, Iterator, Optional, Sequence, Union, final
+from typing import Any, AsyncIterator, Final, Iterator, Literal, Optional, Sequence, Union, final
 
-StrPath = Union[str, "os.PathLike[str]"]
+_StrPath = Union[str, "os.PathLike[str]"]
 
 __version__: Final[str]
 DEFAULT_BASE_URL: Final[str]
@@ -14,6 +14,10 @@ REDACTED: Final[str]
 
 def error_classes() -> list[tuple[str, str]]:
     """Every stable error code with the name of the exception class it raises."""
+
+def error_families() -> list[tuple[str, Optional[str]]]:
+    """Every stable error code with its family's code (``None`` for a root): the
+    core's one table, which the exception classes' tree follows."""
 
 @final
 class Status:
@@ -25,6 +29,12 @@ class Status:
     def access_token_valid(self) -> bool: ...
     @property
     def access_token_expires_at(self) -> Optional[int]: ...
+    @property
+    def state(self) -> Literal["fresh", "stale", "expired", "none"]: ...
+    @property
+    def stale_at(self) -> Optional[int]: ...
+    @property
+    def hard_expiry_at(self) -> Optional[int]: ...
     @property
     def refresh_token_expires_at(self) -> Optional[int]: ...
     @property
@@ -41,7 +51,7 @@ class Status:
     def store(self) -> str: ...
     def to_json(self) -> str: ...
     def to_dict(self) -> dict[str, Any]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
@@ -117,32 +127,40 @@ class TokenManager:
     """Issues access tokens for one Concur company, refreshing and persisting as
     needed. Thread-safe: share one instance."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         client_id: str,
         client_secret: str,
         company_uuid: Optional[str] = None,
         request_token: Optional[str] = None,
-        token_file: Optional[StrPath] = None,
+        token_file: Optional[_StrPath] = None,
         *,
         base_url: Optional[str] = None,
         allowed_hosts: Optional[Sequence[str]] = None,
         leeway_seconds: Optional[float] = None,
+        hard_margin_seconds: Optional[float] = None,
+        strict: Optional[bool] = None,
         scope: Optional[str] = None,
         request_timeout: Optional[float] = None,
         connect_timeout: Optional[float] = None,
-    ) -> None: ...
+        lock_wait: Optional[float] = None,
+        max_attempts: Optional[int] = None,
+    ) -> "TokenManager": ...
     @staticmethod
     def from_files(
-        credentials: Optional[StrPath] = None,
-        token_file: Optional[StrPath] = None,
+        credentials: Optional[_StrPath] = None,
+        token_file: Optional[_StrPath] = None,
         *,
         base_url: Optional[str] = None,
         allowed_hosts: Optional[Sequence[str]] = None,
         leeway_seconds: Optional[float] = None,
+        hard_margin_seconds: Optional[float] = None,
+        strict: Optional[bool] = None,
         scope: Optional[str] = None,
         request_timeout: Optional[float] = None,
         connect_timeout: Optional[float] = None,
+        lock_wait: Optional[float] = None,
+        max_attempts: Optional[int] = None,
     ) -> "TokenManager":
         """The tutorials' credentials.json and refreshTokenObjectFile.json."""
     @staticmethod
