@@ -48,6 +48,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+/** The version of the library this header belongs to (concur_version() gives the loaded one's). */
+#define CONCUR_AUTH_VERSION "0.1.0"
+#define CONCUR_AUTH_VERSION_MAJOR 0
+#define CONCUR_AUTH_VERSION_MINOR 1
+#define CONCUR_AUTH_VERSION_PATCH 0
+/** MAJOR * 10000 + MINOR * 100 + PATCH, for `#if CONCUR_AUTH_VERSION_NUMBER >= 200` checks. */
+#define CONCUR_AUTH_VERSION_NUMBER (0 * 10000 + 1 * 100 + 0)
+
 /**
  * The result of every fallible function. `CONCUR_STATUS_OK` (0) is success; the
  * details of a failure are read with the `concur_last_error_*()` functions on
@@ -127,13 +135,27 @@ typedef enum concur_status {
 } concur_status;
 
 /**
- * A read of one paged list, one record at a time, one page in memory.
- *
- * Thread safety: a concur_list may move between threads but is used by one
- * thread at a time (it is a cursor). It keeps its manager's tokens alive on its
- * own; free it with concur_list_free().
+ * Where the access token is in its life (concur_token_status_state()).
  */
-typedef struct concur_list concur_list;
+typedef enum concur_token_state {
+    /**
+     * No access token with a known expiry is stored.
+     */
+    CONCUR_TOKEN_STATE_NONE = 0,
+    /**
+     * More than the leeway left: served from memory.
+     */
+    CONCUR_TOKEN_STATE_FRESH = 1,
+    /**
+     * Between the stale and the hard instant: still served at once while one
+     * background refresh runs (strict mode: callers wait for it).
+     */
+    CONCUR_TOKEN_STATE_STALE = 2,
+    /**
+     * Past the hard instant: callers wait for a refresh.
+     */
+    CONCUR_TOKEN_STATE_EXPIRED = 3,
+} concur_token_state;
 
 /**
  * Issues access tokens for one Concur company: exchanges the company request
@@ -149,12 +171,22 @@ typedef struct concur_manager concur_manager;
 
 /**
  * Options for concur_manager_from_files() and concur_manager_new(). Defaults:
- * base URL https://glz.api.concursolutions.com, leeway 300 s, request timeout
- * 30 s, connect timeout 10 s, 4 attempts for transient failures, store lock
- * wait 60 s. Create with concur_options_new(), free with concur_options_free().
+ * base URL https://glz.api.concursolutions.com, leeway 300 s, hard margin 30 s,
+ * not strict, request timeout 30 s, connect timeout 10 s, 4 attempts for
+ * transient failures, store lock wait 60 s. Each setter refuses a value out of
+ * its range (CONCUR_STATUS_CONFIG) and then keeps the previous value. Create
+ * with concur_options_new(), free with concur_options_free().
  * Not synchronised: do not change one options object from two threads at once.
  */
 typedef struct concur_options concur_options;
+
+/**
+ * A snapshot of the token status, from concur_manager_status() or
+ * concur_manager_exchange(). Read it with the concur_token_status_*()
+ * accessors; free it with concur_token_status_free(). Immutable: safe to read
+ * from several threads at once.
+ */
+typedef struct concur_token_status concur_token_status;
 
 #ifdef __cplusplus
 extern "C" {
@@ -276,14 +308,36 @@ enum concur_status concur_options_add_allowed_host(struct concur_options *option
                                                    const char *host);
 
 /**
- * Renew the access token when fewer than `leeway_secs` seconds are left (capped
- * at half the token's lifetime). Default 300.
+ * The access token turns stale when fewer than `leeway_secs` seconds are left
+ * (capped at half the token's lifetime): one refresh starts then, in the
+ * background unless strict. Default 300; 0 to 86400.
  *
  * # Safety
  * `options` is NULL or a live `concur_options`.
  */
 enum concur_status concur_options_set_leeway_secs(struct concur_options *options,
                                                   uint64_t leeway_secs);
+
+/**
+ * Serve the cached token while one background refresh runs until fewer than
+ * `hard_margin_secs` seconds are left; from then on callers wait for the
+ * refresh. Default 30; 0 to 3600.
+ *
+ * # Safety
+ * `options` is NULL or a live `concur_options`.
+ */
+enum concur_status concur_options_set_hard_margin_secs(struct concur_options *options,
+                                                       uint64_t hard_margin_secs);
+
+/**
+ * `strict` true: callers wait for the refresh from the stale instant on
+ * (expiry minus the leeway) instead of getting the still-valid token while
+ * a background refresh runs. Default false.
+ *
+ * # Safety
+ * `options` is NULL or a live `concur_options`.
+ */
+enum concur_status concur_options_set_strict(struct concur_options *options, bool strict);
 
 /**
  * The scope to ask for on refresh; NULL (nullable) keeps what was granted.
@@ -294,7 +348,7 @@ enum concur_status concur_options_set_leeway_secs(struct concur_options *options
 enum concur_status concur_options_set_scope(struct concur_options *options, const char *scope);
 
 /**
- * Time for one whole HTTP request, body included, in milliseconds (> 0). Default 30000.
+ * Time for one whole HTTP request, body included, in milliseconds (1 to 600000). Default 30000.
  *
  * # Safety
  * `options` is NULL or a live `concur_options`.
@@ -303,7 +357,7 @@ enum concur_status concur_options_set_request_timeout_ms(struct concur_options *
                                                          uint64_t timeout_ms);
 
 /**
- * Time to establish a connection, in milliseconds (> 0). Default 10000.
+ * Time to establish a connection, in milliseconds (1 to 600000). Default 10000.
  *
  * # Safety
  * `options` is NULL or a live `concur_options`.
@@ -313,7 +367,7 @@ enum concur_status concur_options_set_connect_timeout_ms(struct concur_options *
 
 /**
  * How long to wait for the token file's lock held by another process, in
- * milliseconds. Default 60000.
+ * milliseconds (0: try once; at most 3600000). Default 60000.
  *
  * # Safety
  * `options` is NULL or a live `concur_options`.
@@ -323,7 +377,7 @@ enum concur_status concur_options_set_lock_wait_ms(struct concur_options *option
 
 /**
  * Attempts in all (the first included) for transient failures: connection
- * errors, timeouts, 429 and 5xx. 1 disables retries; 0 is refused. Default 4.
+ * errors, timeouts, 429 and 5xx. 1 disables retries; 1 to 20. Default 4.
  *
  * # Safety
  * `options` is NULL or a live `concur_options`.
@@ -380,15 +434,15 @@ void concur_manager_free(struct concur_manager *manager);
 /**
  * The one-time exchange: trades the company request token for a refresh token and
  * saves it in the token file. A request token works once, so this is never
- * retried. On success, when `status_json_out` is not NULL (it is nullable), it
- * receives the status as JSON (see concur_manager_status()); free it with
- * concur_string_free().
+ * retried. On success, when `status_out` is not NULL (it is nullable), it
+ * receives the new status (see concur_manager_status()); free it with
+ * concur_token_status_free().
  *
  * # Safety
- * `manager` is NULL or live; `status_json_out` is NULL or writable.
+ * `manager` is NULL or live; `status_out` is NULL or writable.
  */
 enum concur_status concur_manager_exchange(const struct concur_manager *manager,
-                                           char **status_json_out);
+                                           struct concur_token_status **status_out);
 
 /**
  * A valid access token, in `*token_out` (free it with concur_string_free(), which
@@ -424,17 +478,141 @@ enum concur_status concur_manager_force_refresh(const struct concur_manager *man
 enum concur_status concur_manager_revoke(const struct concur_manager *manager);
 
 /**
- * The token status as a JSON object in `*json_out` (free it with
- * concur_string_free()), read from the token file without any network call. Fields:
- * `initialized` (bool), `access_token_valid` (bool), `access_token_expires_at`,
- * `refresh_token_expires_at` (Unix seconds or null), `refresh_token_days_left`
- * (or null), `refresh_token_expiring_soon`, `refresh_token_expired` (bool),
- * `geolocation`, `company_uuid` (string or null), `store` (string). No secret.
+ * The token status in `*status_out` (free it with concur_token_status_free()),
+ * read from the store without any network call. No secret.
  *
  * # Safety
- * `manager` is NULL or live; `json_out` is NULL or writable.
+ * `manager` is NULL or live; `status_out` is NULL or writable.
  */
-enum concur_status concur_manager_status(const struct concur_manager *manager, char **json_out);
+enum concur_status concur_manager_status(const struct concur_manager *manager,
+                                         struct concur_token_status **status_out);
+
+/**
+ * Frees a status. NULL is ignored.
+ *
+ * # Safety
+ * `status` is NULL or from this library and not freed before; the strings
+ * its accessors returned are invalid afterwards.
+ */
+void concur_token_status_free(struct concur_token_status *status);
+
+/**
+ * Whether a refresh token is stored (the one-time exchange has run). False for NULL.
+ *
+ * # Safety
+ * `status` is NULL or live.
+ */
+bool concur_token_status_initialized(const struct concur_token_status *status);
+
+/**
+ * Whether the stored access token is still usable (more than the leeway left).
+ * False for NULL.
+ *
+ * # Safety
+ * `status` is NULL or live.
+ */
+bool concur_token_status_access_token_valid(const struct concur_token_status *status);
+
+/**
+ * When the stored access token expires (Unix seconds), in `*out`. Returns
+ * false, leaving `*out` alone, when it is unknown (or an argument is NULL).
+ *
+ * # Safety
+ * `status` is NULL or live; `out` is NULL or writable.
+ */
+bool concur_token_status_access_token_expires_at(const struct concur_token_status *status,
+                                                 int64_t *out);
+
+/**
+ * Fresh, stale, expired or none, as of the status call. CONCUR_TOKEN_STATE_NONE
+ * for NULL.
+ *
+ * # Safety
+ * `status` is NULL or live.
+ */
+enum concur_token_state concur_token_status_state(const struct concur_token_status *status);
+
+/**
+ * When the access token turns stale (its expiry minus the leeway), Unix
+ * seconds, in `*out`; false when unknown.
+ *
+ * # Safety
+ * As concur_token_status_access_token_expires_at().
+ */
+bool concur_token_status_stale_at(const struct concur_token_status *status, int64_t *out);
+
+/**
+ * When the access token counts as expired (its expiry minus the hard margin),
+ * Unix seconds, in `*out`; false when unknown.
+ *
+ * # Safety
+ * As concur_token_status_access_token_expires_at().
+ */
+bool concur_token_status_hard_expiry_at(const struct concur_token_status *status, int64_t *out);
+
+/**
+ * When the refresh token expires (Unix seconds), in `*out`; false when unknown.
+ *
+ * # Safety
+ * As concur_token_status_access_token_expires_at().
+ */
+bool concur_token_status_refresh_token_expires_at(const struct concur_token_status *status,
+                                                  int64_t *out);
+
+/**
+ * Days left on the refresh token, to the nearest day (negative once expired),
+ * in `*out`; false when unknown.
+ *
+ * # Safety
+ * As concur_token_status_access_token_expires_at().
+ */
+bool concur_token_status_refresh_token_days_left(const struct concur_token_status *status,
+                                                 int64_t *out);
+
+/**
+ * Whether fewer than 30 days are left on the refresh token: plan a new company
+ * request token. False for NULL.
+ *
+ * # Safety
+ * `status` is NULL or live.
+ */
+bool concur_token_status_refresh_token_expiring_soon(const struct concur_token_status *status);
+
+/**
+ * Whether the refresh token's expiry has passed: only a new company request
+ * token helps. False for NULL.
+ *
+ * # Safety
+ * `status` is NULL or live.
+ */
+bool concur_token_status_refresh_token_expired(const struct concur_token_status *status);
+
+/**
+ * The base URL refreshes and API calls go to, or NULL when none is stored.
+ * Borrowed from `status`: valid until concur_token_status_free(); do not free.
+ *
+ * # Safety
+ * `status` is NULL or live.
+ */
+const char *concur_token_status_geolocation(const struct concur_token_status *status);
+
+/**
+ * The company UUID the tokens belong to, or NULL. Borrowed as
+ * concur_token_status_geolocation().
+ *
+ * # Safety
+ * `status` is NULL or live.
+ */
+const char *concur_token_status_company_uuid(const struct concur_token_status *status);
+
+/**
+ * Which store was read, e.g. "file ./refreshTokenObjectFile.json" (NULL only
+ * for a NULL `status`). Borrowed as concur_token_status_geolocation().
+ *
+ * # Safety
+ * `status` is NULL or live.
+ */
+const char *concur_token_status_store(const struct concur_token_status *status);
 
 /**
  * Calls a Concur API: `method` ("GET", "POST", "PUT", "PATCH", "DELETE", any
@@ -456,64 +634,6 @@ enum concur_status concur_manager_request(const struct concur_manager *manager,
                                           const char *body_json,
                                           uint16_t *http_status_out,
                                           char **body_out);
-
-/**
- * Opens a read of the list at `path` (nullable: "/profile/identity/v4/Users"),
- * relative to the token's geolocation. Query parameters other than
- * `startIndex` and `count` are sent unchanged with every page; a `startIndex`
- * in `path` is where the read begins. `page_size` is the records per page (0:
- * the maximum, 100; larger values are capped). Nothing is sent yet. On success
- * `*out` holds a cursor to free with concur_list_free(); on failure it is NULL.
- *
- * # Safety
- * `manager` is NULL or live; `path` is NULL or NUL-terminated; `out` is NULL
- * or writable.
- */
-enum concur_status concur_list_open(const struct concur_manager *manager,
-                                    const char *path,
-                                    uint32_t page_size,
-                                    struct concur_list **out);
-
-/**
- * The next record of the list as JSON text in `*record_json_out` (free it with
- * concur_string_free()), or NULL once the list is read (CONCUR_STATUS_OK
- * both times). When a page fails for good (its retries spent, or an HTTP error
- * status: CONCUR_STATUS_API) the status says why, concur_last_error_message()
- * explains, and the cursor stays on that page: records handed out stay handed
- * out, concur_list_next_start_index() says where to resume, and calling
- * concur_list_next() again retries the page.
- *
- * # Safety
- * `list` is NULL or live and not used by another thread meanwhile;
- * `record_json_out` is NULL or writable.
- */
-enum concur_status concur_list_next(struct concur_list *list, char **record_json_out);
-
-/**
- * Records received so far (0 for NULL).
- *
- * # Safety
- * `list` is NULL or live.
- */
-uint64_t concur_list_records_read(const struct concur_list *list);
-
-/**
- * The `startIndex` of the next page to ask for: after a failure, the page
- * that failed (add `?startIndex=N` to the path to resume in a new read).
- * 0 for NULL.
- *
- * # Safety
- * `list` is NULL or live.
- */
-uint64_t concur_list_next_start_index(const struct concur_list *list);
-
-/**
- * Frees a cursor. NULL is ignored.
- *
- * # Safety
- * `list` is NULL or came from concur_list_open() and is not used afterwards.
- */
-void concur_list_free(struct concur_list *list);
 
 #ifdef __cplusplus
 }  // extern "C"

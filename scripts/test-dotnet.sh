@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the C library and the fake Concur server, compiles the .NET binding
-# (bindings/dotnet/ConcurAuth.cs -> ConcurAuth.dll) and its tests with mono's mcs,
+# (bindings/dotnet/*.cs -> ConcurAuth.dll) and its tests with mono's mcs,
 # runs the example, the binding's tests (bindings/dotnet/tests) and the
 # conformance driver (tests/conformance/dotnet) with mono against fake-concur.
 # Installs Debian's mono-mcs and mono-runtime when missing. See docs/c-and-dotnet.md.
@@ -29,7 +29,7 @@ export FAKE_CONCUR_BIN="$libdir/fake-concur"
 mkdir -p "$work"
 tmp=$(mktemp -d)
 
-if mcs -nologo -warnaserror -target:library -out:"$work/ConcurAuth.dll" bindings/dotnet/ConcurAuth.cs; then
+if mcs -nologo -warnaserror -target:library -out:"$work/ConcurAuth.dll" bindings/dotnet/*.cs; then
   pass "ConcurAuth.dll compiles"
 else
   fail "ConcurAuth.dll compiles"

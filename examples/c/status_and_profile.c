@@ -11,7 +11,6 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "concur_auth.h"
 
@@ -39,6 +38,23 @@ static int fail(const char *what, concur_status status)
     return 1;
 }
 
+/* Prints a status: data read through accessors; its strings belong to it. */
+static void print_status(const concur_token_status *token_status)
+{
+    static const char *const states[] = {"none", "fresh", "stale", "expired"};
+    int64_t expires_at = 0;
+    int64_t days_left = 0;
+    printf("status: initialized %s, access token %s", concur_token_status_initialized(token_status) ? "yes" : "no",
+           states[concur_token_status_state(token_status)]);
+    if (concur_token_status_access_token_expires_at(token_status, &expires_at)) {
+        printf(" (expires at %lld)", (long long)expires_at);
+    }
+    if (concur_token_status_refresh_token_days_left(token_status, &days_left)) {
+        printf(", refresh token: %lld days left", (long long)days_left);
+    }
+    printf(", store %s\n", concur_token_status_store(token_status));
+}
+
 int main(int argc, char **argv)
 {
     const char *credentials = arg_or_env(argc, argv, 1, "CONCUR_CREDENTIALS_FILE", "credentials.json");
@@ -46,10 +62,10 @@ int main(int argc, char **argv)
     const char *base_url = arg_or_env(argc, argv, 3, "CONCUR_BASE_URL", NULL);
     int exit_code = 1;
     concur_manager *manager = NULL;
-    char *status_json = NULL;
+    concur_token_status *token_status = NULL;
     char *body = NULL;
 
-    printf("concur-auth %s\n", concur_version());
+    printf("concur-auth %s (header %s)\n", concur_version(), CONCUR_AUTH_VERSION);
 
     concur_options *options = concur_options_new();
     if (options == NULL) {
@@ -67,23 +83,23 @@ int main(int argc, char **argv)
         return fail("creating the manager", status);
     }
 
-    status = concur_manager_status(manager, &status_json);
+    status = concur_manager_status(manager, &token_status);
     if (status != CONCUR_STATUS_OK) {
         exit_code = fail("status", status);
         goto done;
     }
-    printf("status: %s\n", status_json);
+    print_status(token_status);
 
-    if (strstr(status_json, "\"initialized\":false") != NULL) {
+    if (!concur_token_status_initialized(token_status)) {
         printf("no refresh token stored yet: exchanging the company request token (once)\n");
-        concur_string_free(status_json);
-        status_json = NULL;
-        status = concur_manager_exchange(manager, &status_json);
+        concur_token_status_free(token_status);
+        token_status = NULL;
+        status = concur_manager_exchange(manager, &token_status);
         if (status != CONCUR_STATUS_OK) {
             exit_code = fail("the exchange", status);
             goto done;
         }
-        printf("status: %s\n", status_json);
+        print_status(token_status);
     }
 
     uint16_t http_status = 0;
@@ -97,7 +113,7 @@ int main(int argc, char **argv)
 
 done:
     concur_string_free(body);
-    concur_string_free(status_json);
+    concur_token_status_free(token_status);
     concur_manager_free(manager);
     return exit_code;
 }

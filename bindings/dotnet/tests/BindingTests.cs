@@ -1,6 +1,7 @@
 // The .NET idioms of the binding: argument checks before the native call,
 // exceptions with stable codes, SafeHandle disposal, typed status, threads.
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Threading;
 using ConcurAuth;
@@ -35,24 +36,51 @@ namespace ConcurAuth.Tests
         {
             t.MakeDir();
             var plainHttp = new ManagerOptions { BaseUrl = "http://example.com" };
-            var e = Assert.Throws<HostNotAllowedException>(
+            var e = Assert.Fails(ConcurStatus.HostNotAllowed,
                 () => TokenManager.FromFiles(t.CredentialsPath, t.TokenPath, plainHttp), "plain http base");
             Assert.Equal("host_not_allowed", e.Code, "code");
             Assert.Equal(ConcurStatus.HostNotAllowed, e.Status, "status");
             Assert.True(e is ConcurAuthException, "base class");
-            var c = Assert.Throws<ConfigException>(
+            var c = Assert.Fails(ConcurStatus.Config,
                 () => TokenManager.FromFiles("/nonexistent/credentials.json", t.TokenPath), "missing file");
             Assert.Equal("config", c.Code, "code");
             Assert.True(c.Message.Contains("not found"), c.Message);
-            Assert.Throws<ConfigException>(
+            Assert.Fails(ConcurStatus.Config,
                 () => TokenManager.FromFiles(t.CredentialsPath, t.TokenPath, new ManagerOptions { MaxAttempts = 0 }), "0 attempts");
-            Assert.Throws<ConfigException>(() => new TokenManager("", "", null, null, t.TokenPath), "empty credentials");
+            Assert.Fails(ConcurStatus.Config, () => new TokenManager("", "", null, null, t.TokenPath), "empty credentials");
             TokenManager m = t.Manager();
-            Assert.Throws<ConfigException>(() => m.Request("GET", "/x", "{not json"), "bad JSON body");
-            Assert.Throws<ConfigException>(() => m.Request("NOT A METHOD", "/x"), "bad method");
-            var n = Assert.Throws<NotInitializedException>(() => m.AccessToken(), "no token file");
+            Assert.Fails(ConcurStatus.Config, () => m.Request("GET", "/x", "{not json"), "bad JSON body");
+            Assert.Fails(ConcurStatus.Config, () => m.Request("NOT A METHOD", "/x"), "bad method");
+            var n = Assert.Fails(ConcurStatus.NotInitialized, () => m.AccessToken(), "no token file");
             Assert.Equal("not_initialized", n.Code, "code");
             Assert.True(n.ConcurCode == null && n.HttpStatus == null && n.CorrelationId == null, "no Concur details");
+            Assert.True(n.Is(ConcurStatus.Config) && n.Is(ConcurStatus.NotInitialized), "not_initialized is a config failure");
+            Assert.Equal(ConcurStatus.Config, n.Family, "family");
+            Assert.True(!c.Is(ConcurStatus.NotInitialized), "config is not not_initialized");
+        }
+
+        [ConcurTest("binding_exception_families_are_the_core_table")]
+        static void ExceptionFamilies(Ctx t)
+        {
+            // The same tree as Python's and Node's classes (the core's ErrorKind::parent).
+            var expected = new Dictionary<ConcurStatus, ConcurStatus>
+            {
+                { ConcurStatus.NotInitialized, ConcurStatus.Config },
+                { ConcurStatus.RefreshTokenExpired, ConcurStatus.Auth },
+                { ConcurStatus.Timeout, ConcurStatus.Network },
+                { ConcurStatus.Server, ConcurStatus.Network },
+                { ConcurStatus.InvalidResponse, ConcurStatus.Network },
+                { ConcurStatus.CorruptStore, ConcurStatus.Store },
+            };
+            foreach (ConcurStatus status in Enum.GetValues(typeof(ConcurStatus)))
+            {
+                var e = new ConcurAuthException(status, status.ToString(), "m", null, null, null);
+                ConcurStatus family;
+                if (!expected.TryGetValue(status, out family)) family = ConcurStatus.Ok;
+                Assert.Equal(family, e.Family, status + " family");
+                Assert.True(e.Is(status), status + " is itself");
+                if (family != ConcurStatus.Ok) Assert.True(e.Is(family), status + " is " + family);
+            }
         }
 
         [ConcurTest("binding_happy_path")]

@@ -59,6 +59,14 @@ namespace ConcurAuth.Tests
             }
             throw new AssertionFailed(what + ": expected " + typeof(TException).Name + ", nothing was thrown");
         }
+
+        /// <summary>The ConcurAuthException of exactly <paramref name="status"/> that <paramref name="action"/> throws.</summary>
+        public static ConcurAuthException Fails(ConcurStatus status, Action action, string what)
+        {
+            var e = Throws<ConcurAuthException>(action, what);
+            Equal(status, e.Status, what + ": status (" + e.Message + ")");
+            return e;
+        }
     }
 
     /// <summary>The fake Concur server binary, started for one test.</summary>

@@ -11,7 +11,7 @@ use crate::error::{concur_status, Failure};
 use crate::ffi::{arg_ref, arg_str, free_handle, into_handle, opt_out_arg, opt_str, out_arg};
 use crate::options::concur_options;
 use crate::panic::{ffi_boundary, ffi_status};
-use crate::status::status_to_c;
+use crate::status::concur_token_status;
 use crate::strings::secret_to_c;
 
 /// Issues access tokens for one Concur company: exchanges the company request
@@ -123,24 +123,24 @@ pub unsafe extern "C" fn concur_manager_free(manager: *mut concur_manager) {
 
 /// The one-time exchange: trades the company request token for a refresh token and
 /// saves it in the token file. A request token works once, so this is never
-/// retried. On success, when `status_json_out` is not NULL (it is nullable), it
-/// receives the status as JSON (see concur_manager_status()); free it with
-/// concur_string_free().
+/// retried. On success, when `status_out` is not NULL (it is nullable), it
+/// receives the new status (see concur_manager_status()); free it with
+/// concur_token_status_free().
 ///
 /// # Safety
-/// `manager` is NULL or live; `status_json_out` is NULL or writable.
+/// `manager` is NULL or live; `status_out` is NULL or writable.
 #[no_mangle]
 pub unsafe extern "C" fn concur_manager_exchange(
     manager: *const concur_manager,
-    status_json_out: *mut *mut c_char,
+    status_out: *mut *mut concur_token_status,
 ) -> concur_status {
     ffi_status("concur_manager_exchange", || {
         // SAFETY (whole block): forwarded contract.
-        let status_json_out = unsafe { opt_out_arg(status_json_out, std::ptr::null_mut()) };
+        let status_out = unsafe { opt_out_arg(status_out, std::ptr::null_mut()) };
         let manager = unsafe { arg_ref(manager, "manager") }?;
         let status = manager.inner.exchange_request_token()?;
-        if let Some(out) = status_json_out {
-            *out = status_to_c(&status);
+        if let Some(out) = status_out {
+            *out = into_handle(concur_token_status::new(status));
         }
         Ok(())
     })

@@ -12,9 +12,11 @@ use crate::ffi::{arg_mut, arg_str, free_handle, into_handle, opt_str};
 use crate::panic::{ffi_boundary, ffi_status};
 
 /// Options for concur_manager_from_files() and concur_manager_new(). Defaults:
-/// base URL https://glz.api.concursolutions.com, leeway 300 s, request timeout
-/// 30 s, connect timeout 10 s, 4 attempts for transient failures, store lock
-/// wait 60 s. Create with concur_options_new(), free with concur_options_free().
+/// base URL https://glz.api.concursolutions.com, leeway 300 s, hard margin 30 s,
+/// not strict, request timeout 30 s, connect timeout 10 s, 4 attempts for
+/// transient failures, store lock wait 60 s. Each setter refuses a value out of
+/// its range (CONCUR_STATUS_CONFIG) and then keeps the previous value. Create
+/// with concur_options_new(), free with concur_options_free().
 /// Not synchronised: do not change one options object from two threads at once.
 #[allow(non_camel_case_types)]
 #[derive(Clone, Debug, Default)]
@@ -40,7 +42,10 @@ pub unsafe extern "C" fn concur_options_free(options: *mut concur_options) {
     ffi_boundary("concur_options_free", || unsafe { free_handle(options) })
 }
 
-/// Runs `apply` on the options behind `options`.
+/// Runs `apply` on a copy of the options behind `options` and keeps the copy
+/// only if the core accepts it (`ManagerOptions::validate`, the one set of
+/// ranges of every language): a bad value is refused by the setter, with the
+/// core's message, and the options keep their previous value.
 ///
 /// # Safety
 /// `options` is NULL or a live, unshared `concur_options`.
@@ -52,18 +57,12 @@ unsafe fn set(
     ffi_status(function, || {
         // SAFETY: forwarded contract.
         let options = unsafe { arg_mut(options, "options") }?;
-        apply(&mut options.inner)
+        let mut candidate = options.inner.clone();
+        apply(&mut candidate)?;
+        candidate.validate()?;
+        options.inner = candidate;
+        Ok(())
     })
-}
-
-fn positive_ms(value: u64, what: &str) -> Result<Duration, Failure> {
-    if value == 0 {
-        return Err(Failure::new(
-            concur_status::Config,
-            format!("{what} must be at least 1 ms"),
-        ));
-    }
-    Ok(Duration::from_millis(value))
 }
 
 /// Where the one-time exchange goes (later calls follow the stored geolocation),
@@ -106,8 +105,9 @@ pub unsafe extern "C" fn concur_options_add_allowed_host(
     }
 }
 
-/// Renew the access token when fewer than `leeway_secs` seconds are left (capped
-/// at half the token's lifetime). Default 300.
+/// The access token turns stale when fewer than `leeway_secs` seconds are left
+/// (capped at half the token's lifetime): one refresh starts then, in the
+/// background unless strict. Default 300; 0 to 86400.
 ///
 /// # Safety
 /// `options` is NULL or a live `concur_options`.
@@ -120,6 +120,46 @@ pub unsafe extern "C" fn concur_options_set_leeway_secs(
     unsafe {
         set("concur_options_set_leeway_secs", options, |o| {
             o.leeway = Duration::from_secs(leeway_secs);
+            Ok(())
+        })
+    }
+}
+
+/// Serve the cached token while one background refresh runs until fewer than
+/// `hard_margin_secs` seconds are left; from then on callers wait for the
+/// refresh. Default 30; 0 to 3600.
+///
+/// # Safety
+/// `options` is NULL or a live `concur_options`.
+#[no_mangle]
+pub unsafe extern "C" fn concur_options_set_hard_margin_secs(
+    options: *mut concur_options,
+    hard_margin_secs: u64,
+) -> concur_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set("concur_options_set_hard_margin_secs", options, |o| {
+            o.hard_margin = Duration::from_secs(hard_margin_secs);
+            Ok(())
+        })
+    }
+}
+
+/// `strict` true: callers wait for the refresh from the stale instant on
+/// (expiry minus the leeway) instead of getting the still-valid token while
+/// a background refresh runs. Default false.
+///
+/// # Safety
+/// `options` is NULL or a live `concur_options`.
+#[no_mangle]
+pub unsafe extern "C" fn concur_options_set_strict(
+    options: *mut concur_options,
+    strict: bool,
+) -> concur_status {
+    // SAFETY: forwarded contract.
+    unsafe {
+        set("concur_options_set_strict", options, |o| {
+            o.strict = strict;
             Ok(())
         })
     }
@@ -143,7 +183,7 @@ pub unsafe extern "C" fn concur_options_set_scope(
     }
 }
 
-/// Time for one whole HTTP request, body included, in milliseconds (> 0). Default 30000.
+/// Time for one whole HTTP request, body included, in milliseconds (1 to 600000). Default 30000.
 ///
 /// # Safety
 /// `options` is NULL or a live `concur_options`.
@@ -155,13 +195,13 @@ pub unsafe extern "C" fn concur_options_set_request_timeout_ms(
     // SAFETY: forwarded contract.
     unsafe {
         set("concur_options_set_request_timeout_ms", options, |o| {
-            o.http.request_timeout = positive_ms(timeout_ms, "request_timeout_ms")?;
+            o.http.request_timeout = Duration::from_millis(timeout_ms);
             Ok(())
         })
     }
 }
 
-/// Time to establish a connection, in milliseconds (> 0). Default 10000.
+/// Time to establish a connection, in milliseconds (1 to 600000). Default 10000.
 ///
 /// # Safety
 /// `options` is NULL or a live `concur_options`.
@@ -173,14 +213,14 @@ pub unsafe extern "C" fn concur_options_set_connect_timeout_ms(
     // SAFETY: forwarded contract.
     unsafe {
         set("concur_options_set_connect_timeout_ms", options, |o| {
-            o.http.connect_timeout = positive_ms(timeout_ms, "connect_timeout_ms")?;
+            o.http.connect_timeout = Duration::from_millis(timeout_ms);
             Ok(())
         })
     }
 }
 
 /// How long to wait for the token file's lock held by another process, in
-/// milliseconds. Default 60000.
+/// milliseconds (0: try once; at most 3600000). Default 60000.
 ///
 /// # Safety
 /// `options` is NULL or a live `concur_options`.
@@ -199,7 +239,7 @@ pub unsafe extern "C" fn concur_options_set_lock_wait_ms(
 }
 
 /// Attempts in all (the first included) for transient failures: connection
-/// errors, timeouts, 429 and 5xx. 1 disables retries; 0 is refused. Default 4.
+/// errors, timeouts, 429 and 5xx. 1 disables retries; 1 to 20. Default 4.
 ///
 /// # Safety
 /// `options` is NULL or a live `concur_options`.
@@ -211,12 +251,6 @@ pub unsafe extern "C" fn concur_options_set_max_attempts(
     // SAFETY: forwarded contract.
     unsafe {
         set("concur_options_set_max_attempts", options, |o| {
-            if max_attempts == 0 {
-                return Err(Failure::new(
-                    concur_status::Config,
-                    "max_attempts must be at least 1 (1 disables retries)",
-                ));
-            }
             o.retry.max_attempts = max_attempts;
             Ok(())
         })

@@ -258,6 +258,25 @@ fn options_setters_check_every_pointer() {
             concur_options_set_max_attempts(options, 0),
             concur_status::Config
         );
+        // The ranges are the core's (ManagerOptions::validate), with its message;
+        // a refused value leaves the previous one in place.
+        assert_eq!(
+            concur_options_set_leeway_secs(options, u64::MAX),
+            concur_status::Config
+        );
+        assert!(last_message().contains("leeway"), "{}", last_message());
+        assert_eq!(
+            concur_options_set_hard_margin_secs(options, 7200),
+            concur_status::Config
+        );
+        assert_eq!((*options).inner, concur_auth::ManagerOptions::default());
+        assert_eq!(
+            concur_options_set_hard_margin_secs(options, 10),
+            concur_status::Ok
+        );
+        assert_eq!(concur_options_set_strict(options, true), concur_status::Ok);
+        assert!((*options).inner.strict);
+        expect_null_argument(concur_options_set_strict(null_mut(), true), "options");
         assert_eq!(
             concur_options_set_base_url(options, bad_utf8()),
             concur_status::InvalidUtf8
@@ -348,12 +367,14 @@ fn manager_functions_check_every_pointer() {
 
         // Methods, on a real handle (its base URL is a closed loopback port).
         let m = setup.manager(Some("http://127.0.0.1:9"));
-        expect_null_argument(concur_manager_exchange(null(), &mut text), "manager");
+        let mut status_out = null_mut();
+        expect_null_argument(concur_manager_exchange(null(), &mut status_out), "manager");
         expect_null_argument(concur_manager_access_token(null(), &mut text), "manager");
         expect_null_argument(concur_manager_access_token(m, null_mut()), "token_out");
         expect_null_argument(concur_manager_force_refresh(null(), &mut text), "manager");
-        expect_null_argument(concur_manager_status(null(), &mut text), "manager");
-        expect_null_argument(concur_manager_status(m, null_mut()), "json_out");
+        expect_null_argument(concur_manager_status(null(), &mut status_out), "manager");
+        expect_null_argument(concur_manager_status(m, null_mut()), "status_out");
+        assert!(status_out.is_null());
         expect_null_argument(concur_manager_revoke(null()), "manager");
         let req = |m, method, p, body, h, o| concur_manager_request(m, method, p, body, h, o);
         expect_null_argument(
@@ -470,18 +491,15 @@ fn happy_path_against_the_fake_server() {
     let setup = Setup::new(None);
     let m = setup.manager(Some(&fake.base_url()));
     unsafe {
-        let mut status_json = null_mut();
+        let mut exchanged = null_mut();
         assert_eq!(
-            concur_manager_exchange(m, &mut status_json),
+            concur_manager_exchange(m, &mut exchanged),
             concur_status::Ok,
             "{}",
             last_message()
         );
-        let status_json = take(status_json).unwrap();
-        assert!(
-            status_json.contains("\"initialized\":true"),
-            "{status_json}"
-        );
+        assert!(concur_token_status_initialized(exchanged));
+        concur_token_status_free(exchanged);
 
         let mut token = null_mut();
         assert_eq!(
@@ -496,12 +514,10 @@ fn happy_path_against_the_fake_server() {
             "the exchange's token is reused"
         );
 
-        let mut json = null_mut();
-        assert_eq!(concur_manager_status(m, &mut json), concur_status::Ok);
-        let json = take(json).unwrap();
-        for secret in fake.known_secrets() {
-            assert!(!json.contains(&secret), "status leaks a secret");
-        }
+        let mut status = null_mut();
+        assert_eq!(concur_manager_status(m, &mut status), concur_status::Ok);
+        expect_status_data(status, &fake.base_url());
+        concur_token_status_free(status);
 
         let (get, path) = (c("get"), c("/profile/identity/v4/Users/"));
         let mut http = 0;
@@ -567,6 +583,41 @@ fn secret_strings_round_trip() {
     assert_eq!(take(text).as_deref(), Some("a\u{FFFD}b"));
 }
 
+/// Reads every accessor of a fresh token's status (data, not JSON).
+unsafe fn expect_status_data(status: *const concur_token_status, base_url: &str) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let read = |f: unsafe extern "C" fn(*const concur_token_status, *mut i64) -> bool| {
+        let mut value = 0;
+        unsafe { f(status, &mut value) }.then_some(value)
+    };
+    let text = |ptr: *const c_char| unsafe { CStr::from_ptr(ptr) }.to_str().unwrap().to_owned();
+    unsafe {
+        assert!(concur_token_status_initialized(status));
+        assert!(concur_token_status_access_token_valid(status));
+        assert_eq!(concur_token_status_state(status), concur_token_state::Fresh);
+        let expires = read(concur_token_status_access_token_expires_at).unwrap();
+        let stale = read(concur_token_status_stale_at).unwrap();
+        let hard = read(concur_token_status_hard_expiry_at).unwrap();
+        assert!(now < stale && stale < hard && hard < expires);
+        assert!(read(concur_token_status_refresh_token_expires_at).unwrap() > now);
+        assert!(read(concur_token_status_refresh_token_days_left).unwrap() >= 179);
+        assert!(!concur_token_status_refresh_token_expiring_soon(status));
+        assert!(!concur_token_status_refresh_token_expired(status));
+        assert_eq!(text(concur_token_status_geolocation(status)), base_url);
+        assert!(text(concur_token_status_store(status)).starts_with("file "));
+        assert!(!concur_token_status_company_uuid(status).is_null());
+        // A NULL status reads as empty, and a NULL out-pointer is not written.
+        assert!(!concur_token_status_initialized(null()));
+        assert_eq!(concur_token_status_state(null()), concur_token_state::None);
+        assert!(concur_token_status_geolocation(null()).is_null());
+        assert!(!concur_token_status_stale_at(status, null_mut()));
+        concur_token_status_free(null_mut());
+    }
+}
+
 #[test]
 fn status_families_are_the_core_table() {
     for kind in ErrorKind::ALL {
@@ -601,9 +652,9 @@ fn a_blocking_call_from_an_async_task_is_a_config_error_not_a_panic() {
     let m = setup.manager(None);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (status, message) = runtime.block_on(async {
-        let mut json = null_mut();
-        let status = unsafe { concur_manager_status(m, &mut json) };
-        assert!(json.is_null());
+        let mut out = null_mut();
+        let status = unsafe { concur_manager_status(m, &mut out) };
+        assert!(out.is_null());
         (status, last_message())
     });
     assert_eq!(status, concur_status::Config, "{message}");

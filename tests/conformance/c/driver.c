@@ -25,7 +25,11 @@ typedef struct run {
     test_ctx *t;
     char *tokens[MAX_CALLERS];
     size_t n_tokens;
-    char *status_json;
+    bool has_status;
+    bool status_initialized;
+    bool status_expiries;
+    char *status_geolocation; /* NULL when the status named none */
+    char *status_strings;     /* every string the status handed out, for the secret scan */
     char *response_body;
     char *error_message;
     char *correlation_id;
@@ -157,12 +161,18 @@ static void act(run *r, const cJSON *step)
     }
     const char *value = "ok";
     concur_status status = CONCUR_STATUS_OK;
-    char *json = NULL;
+    concur_token_status *token_status = NULL;
     if (strcmp(action, "exchange") == 0 || strcmp(action, "status") == 0) {
-        status = action[0] == 'e' ? concur_manager_exchange(t->manager, &json)
-                                  : concur_manager_status(t->manager, &json);
+        status = action[0] == 'e' ? concur_manager_exchange(t->manager, &token_status)
+                                  : concur_manager_status(t->manager, &token_status);
         if (status == CONCUR_STATUS_OK) {
-            r->status_json = take(t, json);
+            const char *geo = concur_token_status_geolocation(token_status);
+            r->has_status = true;
+            r->status_initialized = concur_token_status_initialized(token_status);
+            r->status_expiries = status_int(token_status, concur_token_status_access_token_expires_at) >= 0 &&
+                                 status_int(token_status, concur_token_status_refresh_token_expires_at) >= 0;
+            r->status_geolocation = geo == NULL ? NULL : arena_dup(t, geo);
+            r->status_strings = take_status_strings(t, token_status);
         }
     } else if (strcmp(action, "access_token") == 0) {
         const cJSON *callers = cJSON_GetObjectItemCaseSensitive(step, "callers");
@@ -221,7 +231,7 @@ static bool secrets_shown(run *r)
         return true;
     }
     cJSON *secrets = parse(body);
-    const char *texts[] = {r->status_json, r->error_message, r->correlation_id};
+    const char *texts[] = {r->status_strings, r->error_message, r->correlation_id};
     bool shown = secrets == NULL;
     const cJSON *secret;
     cJSON_ArrayForEach(secret, secrets)
@@ -318,19 +328,15 @@ static void check(run *r, const cJSON *step)
         value = yes(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(reply, field->valuestring)));
         cJSON_Delete(reply);
     } else if (strncmp(name, "status_", 7) == 0) {
-        cJSON *status = parse(r->status_json);
-        const cJSON *geo = cJSON_GetObjectItemCaseSensitive(status, "geolocation");
+        /* Read from the status accessors when the action ran (data, not JSON). */
+        const char *geo = r->status_geolocation;
         if (strcmp(name, "status_initialized") == 0) {
-            value = yes(cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(status, "initialized")));
+            value = yes(r->has_status && r->status_initialized);
         } else if (strcmp(name, "status_expiries") == 0) {
-            value = yes(cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(status, "access_token_expires_at")) &&
-                        cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(status, "refresh_token_expires_at")));
+            value = yes(r->has_status && r->status_expiries);
         } else if (strcmp(name, "status_geolocation") == 0) {
-            value = !cJSON_IsString(geo)                   ? "none"
-                    : streq(geo->valuestring, t->fake.url) ? "server"
-                                                           : arena_dup(t, geo->valuestring);
+            value = geo == NULL ? "none" : streq(geo, t->fake.url) ? "server" : arena_dup(t, geo);
         }
-        cJSON_Delete(status);
     } else if (strcmp(name, "revoked") == 0) {
         char *body = NULL;
         value = yes(admin(t, "GET", "/_admin/revoked", NULL, &body) == 200 && body != NULL &&

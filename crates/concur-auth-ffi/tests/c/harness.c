@@ -85,6 +85,19 @@ char *take(test_ctx *t, char *library_string)
     return copy;
 }
 
+char *take_status_strings(test_ctx *t, concur_token_status *status)
+{
+    if (status == NULL) {
+        return NULL;
+    }
+    const char *geolocation = concur_token_status_geolocation(status);
+    const char *company_uuid = concur_token_status_company_uuid(status);
+    char *text = arena_printf(t, "%s %s %s", geolocation != NULL ? geolocation : "",
+                              company_uuid != NULL ? company_uuid : "", concur_token_status_store(status));
+    concur_token_status_free(status);
+    return text;
+}
+
 char *last_message(test_ctx *t)
 {
     char *message = take(t, concur_last_error_message());

@@ -73,6 +73,16 @@ void status_failed(test_ctx *t, const char *file, int line, const char *call, co
 /* Copies a library string into the test's arena and frees the original with
  * concur_string_free(); NULL stays NULL. */
 char *take(test_ctx *t, char *library_string);
+/* Frees a token status and returns every string it handed out, joined (an arena
+ * copy, for secret scans). */
+char *take_status_strings(test_ctx *t, concur_token_status *status);
+/* A number a token status accessor reads, or -1 when it is unknown. */
+static inline long long status_int(const concur_token_status *status,
+                                   bool (*read)(const concur_token_status *, int64_t *))
+{
+    int64_t value = 0;
+    return read(status, &value) ? (long long)value : -1;
+}
 /* The last error's message (arena copy, "" when none). */
 char *last_message(test_ctx *t);
 /* strdup into the arena. */

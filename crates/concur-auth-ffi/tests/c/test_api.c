@@ -92,12 +92,14 @@ static void null_for_every_pointer_argument(test_ctx *t)
     CHECK(out == NULL);
 
     /* Methods. */
-    CHECK_NULL_ARG(concur_manager_exchange(NULL, &text), "manager");
+    concur_token_status *status_out = NULL;
+    CHECK_NULL_ARG(concur_manager_exchange(NULL, &status_out), "manager");
     CHECK_NULL_ARG(concur_manager_access_token(NULL, &text), "manager");
     CHECK_NULL_ARG(concur_manager_access_token(m, NULL), "token_out");
     CHECK_NULL_ARG(concur_manager_force_refresh(NULL, &text), "manager");
-    CHECK_NULL_ARG(concur_manager_status(NULL, &text), "manager");
-    CHECK_NULL_ARG(concur_manager_status(m, NULL), "json_out");
+    CHECK_NULL_ARG(concur_manager_status(NULL, &status_out), "manager");
+    CHECK_NULL_ARG(concur_manager_status(m, NULL), "status_out");
+    CHECK(status_out == NULL);
     CHECK_NULL_ARG(concur_manager_revoke(NULL), "manager");
     CHECK_NULL_ARG(concur_manager_request(NULL, "GET", USERS_PATH, NULL, &http, &text), "manager");
     CHECK_NULL_ARG(concur_manager_request(m, NULL, USERS_PATH, NULL, &http, &text), "method");
@@ -190,22 +192,28 @@ static void happy_path(test_ctx *t)
 {
     CHECK(standard_setup(t, NULL));
     concur_manager *m = t->manager;
-    char *json = NULL, *token = NULL, *body = NULL;
+    concur_token_status *status = NULL;
+    char *token = NULL, *body = NULL;
     uint16_t http = 0;
 
-    CHECK_OK(concur_manager_exchange(m, &json));
-    json = take(t, json);
-    CHECK(json_int(json, "initialized") == 1);
-    CHECK(no_secret_in(t, json, "the exchange status"));
+    CHECK_OK(concur_manager_exchange(m, &status));
+    CHECK(concur_token_status_initialized(status));
+    CHECK(no_secret_in(t, take_status_strings(t, status), "the exchange status"));
 
     CHECK_OK(concur_manager_access_token(m, &token));
     token = take(t, token);
     CHECK(token != NULL && strlen(token) > 10);
 
-    CHECK_OK(concur_manager_status(m, &json));
-    json = take(t, json);
-    CHECK(json_int(json, "access_token_valid") == 1);
-    CHECK(strstr(json, t->fake.url) != NULL);
+    CHECK_OK(concur_manager_status(m, &status));
+    CHECK(concur_token_status_access_token_valid(status));
+    CHECK(concur_token_status_state(status) == CONCUR_TOKEN_STATE_FRESH);
+    CHECK(streq(concur_token_status_geolocation(status), t->fake.url));
+    concur_token_status_free(status);
+
+    /* The header and the loaded library are the same version. */
+    CHECK(streq(concur_version(), CONCUR_AUTH_VERSION));
+    CHECK(CONCUR_AUTH_VERSION_NUMBER == CONCUR_AUTH_VERSION_MAJOR * 10000 + CONCUR_AUTH_VERSION_MINOR * 100 +
+                                           CONCUR_AUTH_VERSION_PATCH);
 
     CHECK_OK(concur_manager_request(m, "GET", USERS_PATH, NULL, &http, &body));
     body = take(t, body);
@@ -238,9 +246,9 @@ static void bad_credentials(test_ctx *t)
     CHECK(fake_start(t, NULL));
     CHECK(make_dir(t, wrong));
     CHECK(make_manager(t));
-    char *json = NULL;
-    CHECK_STATUS(concur_manager_exchange(t->manager, &json), CONCUR_STATUS_AUTH);
-    CHECK(json == NULL);
+    concur_token_status *status = NULL;
+    CHECK_STATUS(concur_manager_exchange(t->manager, &status), CONCUR_STATUS_AUTH);
+    CHECK(status == NULL);
     char *message = last_message(t);
     CHECK(strlen(message) > 0);
     CHECK(strstr(message, wrong) == NULL);
