@@ -37,25 +37,25 @@ export declare class ConcurAuthError extends Error {
   readonly nextStartIndex?: number
 }
 /** Missing or invalid configuration: a credentials field, an option, a URL. */
-export declare class ConfigurationError extends ConcurAuthError { readonly code: 'config' }
+export declare class ConfigurationError extends ConcurAuthError { readonly code: 'config' | 'not_initialized' }
 /** Concur refused the client or company credentials (wrong secret, used request token, …). */
-export declare class AuthenticationError extends ConcurAuthError { readonly code: 'auth' }
+export declare class AuthenticationError extends ConcurAuthError { readonly code: 'auth' | 'refresh_token_expired' }
 /** The refresh token is expired, revoked or unknown: generate a new company request token. */
-export declare class RefreshTokenExpiredError extends ConcurAuthError { readonly code: 'refresh_token_expired' }
+export declare class RefreshTokenExpiredError extends AuthenticationError { readonly code: 'refresh_token_expired' }
 /** No refresh token is stored yet: run `exchangeRequestToken()` once. */
-export declare class NotInitializedError extends ConcurAuthError { readonly code: 'not_initialized' }
+export declare class NotInitializedError extends ConfigurationError { readonly code: 'not_initialized' }
 /** The connection failed (DNS, refused, reset, TLS). */
-export declare class NetworkError extends ConcurAuthError { readonly code: 'network' }
+export declare class NetworkError extends ConcurAuthError { readonly code: 'network' | 'timeout' | 'server' | 'invalid_response' }
 /** Concur did not answer within the timeout. */
-export declare class TimeoutError extends ConcurAuthError { readonly code: 'timeout' }
+export declare class TimeoutError extends NetworkError { readonly code: 'timeout' }
 /** Concur kept answering 5xx or 429 until the retries ran out. */
-export declare class ServerError extends ConcurAuthError { readonly code: 'server' }
+export declare class ServerError extends NetworkError { readonly code: 'server' }
 /** Concur answered something that is not the documented shape. */
-export declare class InvalidResponseError extends ConcurAuthError { readonly code: 'invalid_response' }
+export declare class InvalidResponseError extends NetworkError { readonly code: 'invalid_response' }
 /** Reading, writing or locking the token file failed. */
-export declare class StoreError extends ConcurAuthError { readonly code: 'store' }
+export declare class StoreError extends ConcurAuthError { readonly code: 'store' | 'corrupt_store' }
 /** The token file is unreadable; it was moved aside (`*.corrupt-*`), not overwritten. */
-export declare class CorruptStoreError extends ConcurAuthError { readonly code: 'corrupt_store' }
+export declare class CorruptStoreError extends StoreError { readonly code: 'corrupt_store' }
 /** A URL is not HTTPS, or names a host that may not receive tokens. */
 export declare class HostNotAllowedError extends ConcurAuthError { readonly code: 'host_not_allowed' }
 /** A Concur API call answered an error status (see `httpStatus`). */
@@ -215,6 +215,21 @@ export declare function coreVersion(): string
  */
 export declare function errorCodes(): Array<ErrorCode>
 
+/**
+ * The core's one table of error families (`ErrorKind::parent`), parents
+ * first: `index.js` builds its class tree from it, so `instanceof` catches the
+ * same errors as in Python and .NET.
+ */
+export declare function errorFamilies(): Array<ErrorFamily>
+
+/** One error code and the code of its family (`null` for a root). */
+export interface ErrorFamily {
+  /** The stable error code. */
+  code: ErrorCode
+  /** The code of the family it belongs to (`auth` for `refresh_token_expired`). */
+  parent?: ErrorCode | null
+}
+
 /** Options of `readList()`. */
 export interface ListOptions {
   /** Records per page, 1 to 100 (default 100). */
@@ -244,12 +259,34 @@ export interface ManagerOptionsInit {
   baseUrl?: string
   /** Hosts, besides Concur's and the base URL's, that may receive tokens. */
   allowedHosts?: Array<string>
-  /** Renew the access token when less than this is left (default 300). */
+  /**
+   * The access token turns stale when less than this is left (default 300):
+   * one background refresh starts while callers keep the token in hand.
+   */
   leewaySeconds?: number
+  /**
+   * The access token counts as expired when less than this is left
+   * (default 30): callers wait for the refresh.
+   */
+  hardMarginSeconds?: number
+  /** `true`: wait for the refresh from the stale instant on (default false). */
+  strict?: boolean
   /** Scope to request on refresh (default: what was granted). */
   scope?: string
   /** Time for one whole HTTP request, in milliseconds (default 30000). */
   requestTimeoutMs?: number
+  /** Time to establish a connection, in milliseconds (default 10000). */
+  connectTimeoutMs?: number
+  /**
+   * How long to wait for the store's lock held by another process, in
+   * milliseconds (default 60000).
+   */
+  lockWaitMs?: number
+  /**
+   * Attempts in all (the first included) for transient failures; 1 disables
+   * retries (default 4).
+   */
+  maxAttempts?: number
   /**
    * The token store as one location string, instead of the token file: a
    * file path, `memory:` or `redis://…` (as `CONCUR_STORE` and the CLI's `--store`).
@@ -265,9 +302,18 @@ export interface Status {
   accessTokenValid: boolean
   /** When the stored access token expires, Unix seconds. */
   accessTokenExpiresAt: number | null
+  /**
+   * `fresh` (served from memory), `stale` (still served while one background
+   * refresh runs), `expired` (callers wait for a refresh) or `none`.
+   */
+  state: 'fresh' | 'stale' | 'expired' | 'none'
+  /** When the access token turns stale (expiry minus the leeway), Unix seconds. */
+  staleAt: number | null
+  /** When it counts as expired (expiry minus the hard margin), Unix seconds. */
+  hardExpiryAt: number | null
   /** When the refresh token expires, Unix seconds. */
   refreshTokenExpiresAt: number | null
-  /** Whole days left on the refresh token (negative once expired). */
+  /** Days left on the refresh token, to the nearest day (negative once expired). */
   refreshTokenDaysLeft: number | null
   /** Fewer than 30 days left: plan a new company request token. */
   refreshTokenExpiringSoon: boolean
@@ -304,8 +350,18 @@ export interface TokenManagerInit {
   allowedHosts?: Array<string>
   /** See `ManagerOptionsInit.leewaySeconds`. */
   leewaySeconds?: number
+  /** See `ManagerOptionsInit.hardMarginSeconds`. */
+  hardMarginSeconds?: number
+  /** See `ManagerOptionsInit.strict`. */
+  strict?: boolean
   /** See `ManagerOptionsInit.scope`. */
   scope?: string
   /** See `ManagerOptionsInit.requestTimeoutMs`. */
   requestTimeoutMs?: number
+  /** See `ManagerOptionsInit.connectTimeoutMs`. */
+  connectTimeoutMs?: number
+  /** See `ManagerOptionsInit.lockWaitMs`. */
+  lockWaitMs?: number
+  /** See `ManagerOptionsInit.maxAttempts`. */
+  maxAttempts?: number
 }

@@ -59,44 +59,58 @@ class ConcurAuthError extends Error {
   }
 }
 
+// The class name and description of each stable code. The tree (which class
+// extends which) is not written here: it is the core's family table
+// (native.errorFamilies(), parents first), the same in every language.
+const ERROR_NAMES = {
+  config: ['ConfigurationError', 'missing or invalid configuration'],
+  auth: ['AuthenticationError', 'Concur refused the client or company credentials'],
+  refresh_token_expired: [
+    'RefreshTokenExpiredError',
+    'the refresh token is expired, revoked or unknown: generate a new company request token',
+  ],
+  not_initialized: ['NotInitializedError', 'no refresh token is stored yet'],
+  network: ['NetworkError', 'the connection failed'],
+  timeout: ['TimeoutError', 'Concur did not answer in time'],
+  server: ['ServerError', 'Concur kept answering 5xx/429'],
+  invalid_response: ['InvalidResponseError', 'Concur answered an unexpected shape'],
+  store: ['StoreError', 'reading, writing or locking the token store failed'],
+  corrupt_store: ['CorruptStoreError', 'the token store is unreadable (moved aside)'],
+  host_not_allowed: ['HostNotAllowedError', 'a URL is not HTTPS or not an allowed host'],
+  api: ['ApiError', 'a Concur API call answered an error status'],
+};
+
 const ERROR_CLASSES = {};
 
-function defineError(name, code, doc) {
+for (const { code, parent } of native.errorFamilies()) {
+  const known = ERROR_NAMES[code];
+  // Every code the core knows must have a name (checked once, at load).
+  if (!known) throw new Error(`concur-auth: no error class for core error code ${code}; update index.js`);
+  const [name, doc] = known;
+  const base = parent == null ? ConcurAuthError : ERROR_CLASSES[parent];
   // A named class per kind, so stack traces and `instanceof` read naturally.
-  const cls = {
-    [name]: class extends ConcurAuthError {},
-  }[name];
+  const cls = { [name]: class extends base {} }[name];
   Object.defineProperty(cls, 'code', { value: code, enumerable: true });
   Object.defineProperty(cls, 'description', { value: doc });
   ERROR_CLASSES[code] = cls;
-  return cls;
 }
 
-const ConfigurationError = defineError('ConfigurationError', 'config', 'missing or invalid configuration');
-const AuthenticationError = defineError('AuthenticationError', 'auth', 'Concur refused the client or company credentials');
-const RefreshTokenExpiredError = defineError(
-  'RefreshTokenExpiredError',
-  'refresh_token_expired',
-  'the refresh token is expired, revoked or unknown: generate a new company request token',
-);
-const NotInitializedError = defineError('NotInitializedError', 'not_initialized', 'no refresh token is stored yet');
-const NetworkError = defineError('NetworkError', 'network', 'the connection failed');
-const TimeoutError = defineError('TimeoutError', 'timeout', 'Concur did not answer in time');
-const ServerError = defineError('ServerError', 'server', 'Concur kept answering 5xx/429');
-const InvalidResponseError = defineError('InvalidResponseError', 'invalid_response', 'Concur answered an unexpected shape');
-const StoreError = defineError('StoreError', 'store', 'reading, writing or locking the token store failed');
-const CorruptStoreError = defineError('CorruptStoreError', 'corrupt_store', 'the token store is unreadable (moved aside)');
-const HostNotAllowedError = defineError('HostNotAllowedError', 'host_not_allowed', 'a URL is not HTTPS or not an allowed host');
-const ApiError = defineError('ApiError', 'api', 'a Concur API call answered an error status');
+const {
+  config: ConfigurationError,
+  auth: AuthenticationError,
+  refresh_token_expired: RefreshTokenExpiredError,
+  not_initialized: NotInitializedError,
+  network: NetworkError,
+  timeout: TimeoutError,
+  server: ServerError,
+  invalid_response: InvalidResponseError,
+  store: StoreError,
+  corrupt_store: CorruptStoreError,
+  host_not_allowed: HostNotAllowedError,
+  api: ApiError,
+} = ERROR_CLASSES;
 
 const MARKER = 'concur-auth-error:';
-
-// Every code the core knows must have a class (checked once, at load).
-for (const code of native.errorCodes()) {
-  if (!ERROR_CLASSES[code]) {
-    throw new Error(`concur-auth: no error class for core error code ${code}; update index.js`);
-  }
-}
 
 /** The ConcurAuthError for a native error; other errors pass through. */
 function toConcurError(err) {
@@ -156,7 +170,7 @@ function patch(target, name, wrapper) {
 }
 
 const STRING_OPTIONS = ['clientId', 'clientSecret', 'companyUuid', 'requestToken', 'tokenFile', 'store', 'baseUrl', 'scope'];
-const NUMBER_OPTIONS = ['leewaySeconds', 'requestTimeoutMs'];
+const NUMBER_OPTIONS = ['leewaySeconds', 'hardMarginSeconds', 'requestTimeoutMs', 'connectTimeoutMs', 'lockWaitMs', 'maxAttempts'];
 
 // Checked here so that a wrongly typed value (maybe a secret) is never quoted
 // by the native argument conversion.
@@ -175,6 +189,9 @@ function checkOptions(options, where, allowed) {
     if (NUMBER_OPTIONS.includes(key) && (typeof value !== 'number' || !(value >= 0))) {
       throw configError(`${where}: option ${key} must be a non-negative number`);
     }
+    if (key === 'strict' && typeof value !== 'boolean') {
+      throw configError(`${where}: option strict must be a boolean`);
+    }
     if (key === 'allowedHosts' && !(Array.isArray(value) && value.every((h) => typeof h === 'string'))) {
       throw configError(`${where}: option allowedHosts must be an array of host names`);
     }
@@ -187,7 +204,18 @@ function checkString(value, name, where) {
   }
 }
 
-const MANAGER_OPTIONS = ['baseUrl', 'allowedHosts', 'leewaySeconds', 'scope', 'requestTimeoutMs'];
+const MANAGER_OPTIONS = [
+  'baseUrl',
+  'allowedHosts',
+  'leewaySeconds',
+  'hardMarginSeconds',
+  'strict',
+  'scope',
+  'requestTimeoutMs',
+  'connectTimeoutMs',
+  'lockWaitMs',
+  'maxAttempts',
+];
 const FROM_FILES_OPTIONS = [...MANAGER_OPTIONS, 'store'];
 const CONSTRUCTOR_OPTIONS = ['clientId', 'clientSecret', 'companyUuid', 'requestToken', 'tokenFile', 'store', ...MANAGER_OPTIONS];
 
@@ -405,6 +433,7 @@ module.exports = {
   HostNotAllowedError,
   ApiError,
   errorCodes: native.errorCodes,
+  errorFamilies: native.errorFamilies,
   coreVersion: native.coreVersion,
   version: require('./package.json').version,
 };

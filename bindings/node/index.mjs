@@ -23,6 +23,7 @@ export const {
   HostNotAllowedError,
   ApiError,
   errorCodes,
+  errorFamilies,
   coreVersion,
   version,
 } = api;

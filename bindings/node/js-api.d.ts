@@ -37,25 +37,25 @@ export declare class ConcurAuthError extends Error {
   readonly nextStartIndex?: number
 }
 /** Missing or invalid configuration: a credentials field, an option, a URL. */
-export declare class ConfigurationError extends ConcurAuthError { readonly code: 'config' }
+export declare class ConfigurationError extends ConcurAuthError { readonly code: 'config' | 'not_initialized' }
 /** Concur refused the client or company credentials (wrong secret, used request token, …). */
-export declare class AuthenticationError extends ConcurAuthError { readonly code: 'auth' }
+export declare class AuthenticationError extends ConcurAuthError { readonly code: 'auth' | 'refresh_token_expired' }
 /** The refresh token is expired, revoked or unknown: generate a new company request token. */
-export declare class RefreshTokenExpiredError extends ConcurAuthError { readonly code: 'refresh_token_expired' }
+export declare class RefreshTokenExpiredError extends AuthenticationError { readonly code: 'refresh_token_expired' }
 /** No refresh token is stored yet: run `exchangeRequestToken()` once. */
-export declare class NotInitializedError extends ConcurAuthError { readonly code: 'not_initialized' }
+export declare class NotInitializedError extends ConfigurationError { readonly code: 'not_initialized' }
 /** The connection failed (DNS, refused, reset, TLS). */
-export declare class NetworkError extends ConcurAuthError { readonly code: 'network' }
+export declare class NetworkError extends ConcurAuthError { readonly code: 'network' | 'timeout' | 'server' | 'invalid_response' }
 /** Concur did not answer within the timeout. */
-export declare class TimeoutError extends ConcurAuthError { readonly code: 'timeout' }
+export declare class TimeoutError extends NetworkError { readonly code: 'timeout' }
 /** Concur kept answering 5xx or 429 until the retries ran out. */
-export declare class ServerError extends ConcurAuthError { readonly code: 'server' }
+export declare class ServerError extends NetworkError { readonly code: 'server' }
 /** Concur answered something that is not the documented shape. */
-export declare class InvalidResponseError extends ConcurAuthError { readonly code: 'invalid_response' }
+export declare class InvalidResponseError extends NetworkError { readonly code: 'invalid_response' }
 /** Reading, writing or locking the token file failed. */
-export declare class StoreError extends ConcurAuthError { readonly code: 'store' }
+export declare class StoreError extends ConcurAuthError { readonly code: 'store' | 'corrupt_store' }
 /** The token file is unreadable; it was moved aside (`*.corrupt-*`), not overwritten. */
-export declare class CorruptStoreError extends ConcurAuthError { readonly code: 'corrupt_store' }
+export declare class CorruptStoreError extends StoreError { readonly code: 'corrupt_store' }
 /** A URL is not HTTPS, or names a host that may not receive tokens. */
 export declare class HostNotAllowedError extends ConcurAuthError { readonly code: 'host_not_allowed' }
 /** A Concur API call answered an error status (see `httpStatus`). */

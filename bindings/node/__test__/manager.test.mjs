@@ -112,6 +112,15 @@ describe('constructors', () => {
     }
   });
 
+  test('every core option is accepted, and the core decides which values make sense', () => {
+    const base = { clientId: 'x', clientSecret: 'y', tokenFile: 'memory:' };
+    const options = { leewaySeconds: 60, requestTimeoutMs: 5000, connectTimeoutMs: 2000, lockWaitMs: 1000, maxAttempts: 2 };
+    assert.ok(new lib.TokenManager({ ...base, ...options }) instanceof lib.TokenManager);
+    for (const bad of [{ requestTimeoutMs: 0 }, { connectTimeoutMs: 0 }, { maxAttempts: 0 }, { maxAttempts: 2.5 }]) {
+      assert.throws(() => new lib.TokenManager({ ...base, ...bad }), lib.ConfigurationError, JSON.stringify(bad));
+    }
+  });
+
   test('bad input is a ConfigurationError that names the field', () => {
     assert.throws(() => new lib.TokenManager({ clientId: 'x' }), (err) => {
       assert.ok(err instanceof lib.ConfigurationError);
@@ -200,6 +209,9 @@ describe('tokens', () => {
       assert.equal(status.accessTokenValid, false);
       assert.equal(status.refreshTokenExpired, false);
       assert.ok(status.refreshTokenDaysLeft >= 179);
+      assert.equal(empty.state, 'none');
+      assert.equal(status.state, 'expired');
+      assert.ok(status.staleAt < status.hardExpiryAt && status.hardExpiryAt <= status.accessTokenExpiresAt);
     } finally {
       tmp.cleanup();
     }
@@ -306,6 +318,19 @@ describe('errors', () => {
       assert.equal(err.name, cls.name);
       assert.equal(err.code, cls.code);
     }
+  });
+
+  test('the class tree is the core family table: an expired refresh token is an AuthenticationError', () => {
+    const byCode = Object.fromEntries(lib.errorCodes().map((code) => [code, null]));
+    for (const cls of Object.values(lib)) {
+      if (typeof cls === 'function' && cls.code in byCode) byCode[cls.code] = cls;
+    }
+    for (const { code, parent } of lib.errorFamilies()) {
+      const expected = parent == null ? lib.ConcurAuthError : byCode[parent];
+      assert.equal(Object.getPrototypeOf(byCode[code]), expected, code);
+    }
+    assert.ok(new lib.RefreshTokenExpiredError('m') instanceof lib.AuthenticationError);
+    assert.ok(new lib.TimeoutError('m') instanceof lib.NetworkError);
   });
 
   test('an auth error carries the Concur code, HTTP status and correlation id', async () => {

@@ -55,3 +55,29 @@ pub fn error_codes() -> Vec<String> {
         .map(|kind| kind.code().to_owned())
         .collect()
 }
+
+/// One error code and the code of its family (`null` for a root).
+#[napi_derive::napi(object, object_from_js = false)]
+#[derive(Debug)]
+pub struct ErrorFamily {
+    /// The stable error code.
+    #[napi(ts_type = "ErrorCode")]
+    pub code: String,
+    /// The code of the family it belongs to (`auth` for `refresh_token_expired`).
+    #[napi(ts_type = "ErrorCode | null")]
+    pub parent: Option<String>,
+}
+
+/// The core's one table of error families (`ErrorKind::parent`), parents
+/// first: `index.js` builds its class tree from it, so `instanceof` catches the
+/// same errors as in Python and .NET.
+#[napi_derive::napi]
+pub fn error_families() -> Vec<ErrorFamily> {
+    concur_auth::ErrorKind::ALL
+        .iter()
+        .map(|kind| ErrorFamily {
+            code: kind.code().to_owned(),
+            parent: kind.parent().map(|parent| parent.code().to_owned()),
+        })
+        .collect()
+}

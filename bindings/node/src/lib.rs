@@ -15,7 +15,7 @@ mod runtime;
 mod status;
 
 pub use client::ApiResponse;
-pub use errors::error_codes;
+pub use errors::{error_codes, error_families};
 pub use manager::TokenManager;
 pub use pager::Pager;
 pub use status::Status;

@@ -27,12 +27,26 @@ pub struct ManagerOptionsInit {
     pub base_url: Option<String>,
     /// Hosts, besides Concur's and the base URL's, that may receive tokens.
     pub allowed_hosts: Option<Vec<String>>,
-    /// Renew the access token when less than this is left (default 300).
+    /// The access token turns stale when less than this is left (default 300):
+    /// one background refresh starts while callers keep the token in hand.
     pub leeway_seconds: Option<f64>,
+    /// The access token counts as expired when less than this is left
+    /// (default 30): callers wait for the refresh.
+    pub hard_margin_seconds: Option<f64>,
+    /// `true`: wait for the refresh from the stale instant on (default false).
+    pub strict: Option<bool>,
     /// Scope to request on refresh (default: what was granted).
     pub scope: Option<String>,
     /// Time for one whole HTTP request, in milliseconds (default 30000).
     pub request_timeout_ms: Option<f64>,
+    /// Time to establish a connection, in milliseconds (default 10000).
+    pub connect_timeout_ms: Option<f64>,
+    /// How long to wait for the store's lock held by another process, in
+    /// milliseconds (default 60000).
+    pub lock_wait_ms: Option<f64>,
+    /// Attempts in all (the first included) for transient failures; 1 disables
+    /// retries (default 4).
+    pub max_attempts: Option<f64>,
     /// The token store as one location string, instead of the token file: a
     /// file path, `memory:` or `redis://…` (as `CONCUR_STORE` and the CLI's `--store`).
     pub store: Option<String>,
@@ -61,10 +75,20 @@ pub struct TokenManagerInit {
     pub allowed_hosts: Option<Vec<String>>,
     /// See `ManagerOptionsInit.leewaySeconds`.
     pub leeway_seconds: Option<f64>,
+    /// See `ManagerOptionsInit.hardMarginSeconds`.
+    pub hard_margin_seconds: Option<f64>,
+    /// See `ManagerOptionsInit.strict`.
+    pub strict: Option<bool>,
     /// See `ManagerOptionsInit.scope`.
     pub scope: Option<String>,
     /// See `ManagerOptionsInit.requestTimeoutMs`.
     pub request_timeout_ms: Option<f64>,
+    /// See `ManagerOptionsInit.connectTimeoutMs`.
+    pub connect_timeout_ms: Option<f64>,
+    /// See `ManagerOptionsInit.lockWaitMs`.
+    pub lock_wait_ms: Option<f64>,
+    /// See `ManagerOptionsInit.maxAttempts`.
+    pub max_attempts: Option<f64>,
 }
 
 impl std::fmt::Debug for TokenManagerInit {
@@ -81,8 +105,13 @@ impl std::fmt::Debug for TokenManagerInit {
             .field("base_url", &self.base_url)
             .field("allowed_hosts", &self.allowed_hosts)
             .field("leeway_seconds", &self.leeway_seconds)
+            .field("hard_margin_seconds", &self.hard_margin_seconds)
+            .field("strict", &self.strict)
             .field("scope", &self.scope)
             .field("request_timeout_ms", &self.request_timeout_ms)
+            .field("connect_timeout_ms", &self.connect_timeout_ms)
+            .field("lock_wait_ms", &self.lock_wait_ms)
+            .field("max_attempts", &self.max_attempts)
             .finish()
     }
 }
@@ -109,6 +138,9 @@ pub struct TokenManager {
     inner: concur_auth::TokenManager,
 }
 
+/// A number of seconds as a duration. Only what no duration can hold
+/// (negative, infinite, NaN) is refused here: the range is the core's
+/// (`ManagerOptions::validate`), the same in every language.
 fn seconds(value: f64, name: &str) -> Result<Duration> {
     Duration::try_from_secs_f64(value).map_err(|_| {
         errors::new(
@@ -118,8 +150,23 @@ fn seconds(value: f64, name: &str) -> Result<Duration> {
     })
 }
 
+/// A whole number that fits a `u32` (JavaScript numbers are doubles: 2.5 or
+/// 2**32 + 1 must not be truncated or wrapped into something else).
+fn whole(value: f64, name: &str) -> Result<u32> {
+    if value.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&value) {
+        // Checked just above: a whole number within u32's range.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        return Ok(value as u32);
+    }
+    Err(errors::new(
+        ErrorKind::Config,
+        format!("{name} must be a whole number, 1 or more (got {value})"),
+    ))
+}
+
 impl ManagerOptionsInit {
-    /// The core's defaults, overridden by the fields that are set.
+    /// The core's defaults, overridden by the fields that are set (translated
+    /// only; the core validates them when the manager is built).
     fn into_core(self) -> Result<ManagerOptions> {
         let mut options = ManagerOptions::default();
         if let Some(url) = self.base_url.filter(|u| !u.trim().is_empty()) {
@@ -131,11 +178,26 @@ impl ManagerOptionsInit {
         if let Some(secs) = self.leeway_seconds {
             options.leeway = seconds(secs, "leewaySeconds")?;
         }
+        if let Some(secs) = self.hard_margin_seconds {
+            options.hard_margin = seconds(secs, "hardMarginSeconds")?;
+        }
+        if let Some(strict) = self.strict {
+            options.strict = strict;
+        }
         if let Some(scope) = self.scope.filter(|s| !s.trim().is_empty()) {
             options.scope = Some(scope);
         }
         if let Some(ms) = self.request_timeout_ms {
             options.http.request_timeout = seconds(ms / 1000.0, "requestTimeoutMs")?;
+        }
+        if let Some(ms) = self.connect_timeout_ms {
+            options.http.connect_timeout = seconds(ms / 1000.0, "connectTimeoutMs")?;
+        }
+        if let Some(ms) = self.lock_wait_ms {
+            options.lock_wait = seconds(ms / 1000.0, "lockWaitMs")?;
+        }
+        if let Some(attempts) = self.max_attempts {
+            options.retry.max_attempts = whole(attempts, "maxAttempts")?;
         }
         Ok(options)
     }
@@ -162,8 +224,13 @@ impl TokenManager {
             base_url,
             allowed_hosts,
             leeway_seconds,
+            hard_margin_seconds,
+            strict,
             scope,
             request_timeout_ms,
+            connect_timeout_ms,
+            lock_wait_ms,
+            max_attempts,
         } = options;
         let mut credentials = core(Credentials::new(client_id, client_secret))?;
         if company_uuid.is_some() || request_token.is_some() {
@@ -176,8 +243,13 @@ impl TokenManager {
             base_url,
             allowed_hosts,
             leeway_seconds,
+            hard_margin_seconds,
+            strict,
             scope,
             request_timeout_ms,
+            connect_timeout_ms,
+            lock_wait_ms,
+            max_attempts,
             store: None,
         }
         .into_core()?;

@@ -21,9 +21,17 @@ pub struct Status {
     pub access_token_valid: bool,
     /// When the stored access token expires, Unix seconds.
     pub access_token_expires_at: Either<i64, Null>,
+    /// `fresh` (served from memory), `stale` (still served while one background
+    /// refresh runs), `expired` (callers wait for a refresh) or `none`.
+    #[napi(ts_type = "'fresh' | 'stale' | 'expired' | 'none'")]
+    pub state: String,
+    /// When the access token turns stale (expiry minus the leeway), Unix seconds.
+    pub stale_at: Either<i64, Null>,
+    /// When it counts as expired (expiry minus the hard margin), Unix seconds.
+    pub hard_expiry_at: Either<i64, Null>,
     /// When the refresh token expires, Unix seconds.
     pub refresh_token_expires_at: Either<i64, Null>,
-    /// Whole days left on the refresh token (negative once expired).
+    /// Days left on the refresh token, to the nearest day (negative once expired).
     pub refresh_token_days_left: Either<i64, Null>,
     /// Fewer than 30 days left: plan a new company request token.
     pub refresh_token_expiring_soon: bool,
@@ -52,6 +60,9 @@ impl From<concur_auth::Status> for Status {
             initialized: s.initialized,
             access_token_valid: s.access_token_valid,
             access_token_expires_at: nullable(s.access_token_expires_at),
+            state: s.state.as_str().to_owned(),
+            stale_at: nullable(s.stale_at),
+            hard_expiry_at: nullable(s.hard_expiry_at),
             refresh_token_expires_at: nullable(s.refresh_token_expires_at),
             refresh_token_days_left: nullable(s.refresh_token_days_left),
             refresh_token_expiring_soon: s.refresh_token_expiring_soon,
