@@ -1,7 +1,8 @@
 //! How long to wait between attempts, and when to stop.
 //!
-//! Exponential backoff with full jitter, so that a fleet of workers hit by the
-//! same outage does not come back in lockstep; a server's `Retry-After` wins
+//! Exponential backoff with "equal jitter" (half the ceiling fixed, the other
+//! half random), so that a fleet of workers hit by the same outage does not
+//! come back in lockstep, while no retry comes back almost at once; a server's `Retry-After` wins
 //! when it asks for longer. Bounded both in attempts and in total time.
 
 use std::time::Duration;
@@ -48,7 +49,8 @@ impl RetryPolicy {
             .initial_backoff
             .saturating_mul(1u32 << retry.saturating_sub(1).min(16))
             .min(self.max_backoff);
-        // Full jitter between half the ceiling and the ceiling.
+        // Equal jitter: a uniform wait between half the ceiling and the ceiling
+        // (not "full" jitter, 0..ceiling, which allows near-zero waits).
         let half = ceiling / 2;
         let jitter = Duration::from_micros(fastrand::u64(0..=half.as_micros() as u64));
         let mut delay = half + jitter;
