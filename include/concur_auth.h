@@ -158,6 +158,15 @@ typedef enum concur_token_state {
 } concur_token_state;
 
 /**
+ * A read of one paged list, one record at a time, one page in memory.
+ *
+ * Thread safety: a concur_list may move between threads but is used by one
+ * thread at a time (it is a cursor). It keeps its manager's tokens alive on its
+ * own; free it with concur_list_free().
+ */
+typedef struct concur_list concur_list;
+
+/**
  * Issues access tokens for one Concur company: exchanges the company request
  * token once, keeps the refresh token in a file (atomic writes, mode 0600, locked
  * across processes), refreshes the access token once for any number of callers.
@@ -634,6 +643,64 @@ enum concur_status concur_manager_request(const struct concur_manager *manager,
                                           const char *body_json,
                                           uint16_t *http_status_out,
                                           char **body_out);
+
+/**
+ * Opens a read of the list at `path` (nullable: "/profile/identity/v4/Users"),
+ * relative to the token's geolocation. Query parameters other than
+ * `startIndex` and `count` are sent unchanged with every page; a `startIndex`
+ * in `path` is where the read begins. `page_size` is the records per page (0:
+ * the maximum, 100; larger values are capped). Nothing is sent yet. On success
+ * `*out` holds a cursor to free with concur_list_free(); on failure it is NULL.
+ *
+ * # Safety
+ * `manager` is NULL or live; `path` is NULL or NUL-terminated; `out` is NULL
+ * or writable.
+ */
+enum concur_status concur_list_open(const struct concur_manager *manager,
+                                    const char *path,
+                                    uint32_t page_size,
+                                    struct concur_list **out);
+
+/**
+ * The next record of the list as JSON text in `*record_json_out` (free it with
+ * concur_string_free()), or NULL once the list is read (CONCUR_STATUS_OK
+ * both times). When a page fails for good (its retries spent, or an HTTP error
+ * status: CONCUR_STATUS_API) the status says why, concur_last_error_message()
+ * explains, and the cursor stays on that page: records handed out stay handed
+ * out, concur_list_next_start_index() says where to resume, and calling
+ * concur_list_next() again retries the page.
+ *
+ * # Safety
+ * `list` is NULL or live and not used by another thread meanwhile;
+ * `record_json_out` is NULL or writable.
+ */
+enum concur_status concur_list_next(struct concur_list *list, char **record_json_out);
+
+/**
+ * Records received so far (0 for NULL).
+ *
+ * # Safety
+ * `list` is NULL or live.
+ */
+uint64_t concur_list_records_read(const struct concur_list *list);
+
+/**
+ * The `startIndex` of the next page to ask for: after a failure, the page
+ * that failed (add `?startIndex=N` to the path to resume in a new read).
+ * 0 for NULL.
+ *
+ * # Safety
+ * `list` is NULL or live.
+ */
+uint64_t concur_list_next_start_index(const struct concur_list *list);
+
+/**
+ * Frees a cursor. NULL is ignored.
+ *
+ * # Safety
+ * `list` is NULL or came from concur_list_open() and is not used afterwards.
+ */
+void concur_list_free(struct concur_list *list);
 
 #ifdef __cplusplus
 }  // extern "C"
