@@ -1029,6 +1029,27 @@ async fn a_holder_whose_lease_ran_out_cannot_write() {
     drop(theirs);
 }
 
+/// A release that meets a dead server (a failover under way) is retried, so
+/// the fleet does not wait for the lease to run out once Redis is back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_release_that_meets_a_dead_server_is_retried_when_it_returns() {
+    let mut server = RedisServer::start_persistent();
+    let store = RedisStore::open(&server.url()).unwrap();
+    let lease = store.lock(Duration::from_secs(1)).await.unwrap();
+    server.kill();
+    drop(lease);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    tokio::task::block_in_place(|| server.restart());
+    // The lease lives 30 s; the retried release ends it within seconds.
+    wait_for("the lease to be released", Duration::from_secs(5), || {
+        let mut get = redis::cmd("GET");
+        get.arg("concur-auth:lock");
+        // Err while the restarted server still loads its data.
+        matches!(get.query::<Option<String>>(&mut server.raw()), Ok(None))
+    })
+    .await;
+}
+
 /// Clones share one connection, not one lease: a clone that took the next
 /// lease in another task does not lend it to the holder whose lease ran out.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -187,12 +187,26 @@ struct PendingRelease {
 }
 
 impl PendingRelease {
+    /// Releases, retrying while the lease could still be alive: a release that
+    /// failed because the server was failing over would otherwise leave the
+    /// whole fleet waiting for the lease to run out on the promoted replica.
     async fn run(mut self) {
-        if let Err(err) = self.inner.release(&self.owner).await {
-            tracing::warn!(
-                "{err}; the lease expires by itself within {:?}",
-                self.inner.options.lease
-            );
+        let lease = self.inner.options.lease;
+        let started = Instant::now();
+        let mut pause = Duration::from_millis(200);
+        loop {
+            match self.inner.release(&self.owner).await {
+                Ok(()) => break,
+                Err(err) if started.elapsed() + pause >= lease => {
+                    tracing::warn!("{err}; the lease expires by itself within {lease:?}");
+                    break;
+                }
+                Err(err) => {
+                    tracing::debug!("{err}; retrying the release in {pause:?}");
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_secs(2));
+                }
+            }
         }
         self.done = true;
     }
