@@ -52,7 +52,9 @@ class Run:
         if "fixture" in step:
             name = {"credentials": "credentials.json", "token-file": self.token_path.name}[step["fixture"]]
             text = self.fake.admin("POST", f"/_admin/fixtures/{step['fixture']}", step.get("spec"))
-            (self.folder / name).write_text(json.dumps(text))
+            path = self.folder / name
+            path.touch(mode=0o600)
+            path.write_text(json.dumps(text))
         elif "admin" in step:
             self.fake.admin(step["admin"], step["path"], step.get("body"))
         elif step.get("write") == "token_file":
