@@ -5,7 +5,10 @@ when the server answers 401, get a replacement token (one refresh shared with
 every other caller that saw the same rejection) and retry the request once.
 They refuse, with :class:`~concur_auth.HostNotAllowedError`, to send a token
 to a host that may not receive it (anything but HTTPS on a Concur host, the
-manager's base URL host or its ``allowed_hosts``)::
+manager's base URL origin or its ``allowed_hosts``). Every URL is checked
+before a token is attached, a retried one too; a redirect to another host
+reaches it without the token (``requests`` and ``httpx`` drop the header), and
+a 401 from there is returned as is, never answered with a refreshed token::
 
     import requests
     from concur_auth.adapters import RequestsAuth
@@ -30,6 +33,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any, AsyncGenerator, Callable, Generator, Optional
 
 from concur_auth._native import TokenManager
+from concur_auth.exceptions import ConcurAuthError
 
 __all__ = ["RequestsAuth", "HttpxAuth"]
 
@@ -92,6 +96,13 @@ class RequestsAuth(_RequestsAuthBase):
         def retry_once(response: requests.Response, **send_options: Any) -> requests.Response:
             if response.status_code != 401:
                 return response
+            # requests copies this hook onto a redirected request, after
+            # dropping the token if the redirect left the host: refresh and
+            # retry only a request that carried our token to an allowed URL.
+            if not _carries(response.request.headers, token) or not _allowed(
+                manager, response.request.url
+            ):
+                return response
             request = response.request.copy()
             if request.body is not None and not isinstance(request.body, (bytes, str)):
                 # A streamed body can be sent again only if it can rewind.
@@ -109,6 +120,22 @@ class RequestsAuth(_RequestsAuthBase):
             return retried
 
         return retry_once
+
+
+def _carries(headers: Any, token: str) -> bool:
+    return bool(headers.get("Authorization") == _bearer(token))
+
+
+def _allowed(manager: TokenManager, url: Optional[str]) -> bool:
+    """Whether ``url`` may receive a token; a refusal is not an error here (the
+    request it belongs to went out without one)."""
+    if not url:
+        return False
+    try:
+        manager.check_url(url)
+    except ConcurAuthError:
+        return False
+    return True
 
 
 def _body_position(body: Any) -> Optional[int]:
@@ -148,8 +175,9 @@ class HttpxAuth(_HttpxAuthBase):
         token = self.manager.access_token()
         request.headers["Authorization"] = _bearer(token)
         response = yield request
-        if response.status_code == 401:
+        if self._should_retry(request, response, token):
             replacement = self.manager.replace_rejected_token(token)
+            self.manager.check_url(str(request.url))
             request.headers["Authorization"] = _bearer(replacement)
             yield request
 
@@ -160,10 +188,22 @@ class HttpxAuth(_HttpxAuthBase):
         token = await self._access_token()
         request.headers["Authorization"] = _bearer(token)
         response = yield request
-        if response.status_code == 401:
+        if self._should_retry(request, response, token):
             replacement = await self._replace_rejected(token)
+            self.manager.check_url(str(request.url))
             request.headers["Authorization"] = _bearer(replacement)
             yield request
+
+    @staticmethod
+    def _should_retry(request: httpx.Request, response: httpx.Response, token: str) -> bool:
+        """A 401 for our token: the reply came from the request we sent (httpx
+        follows redirects inside the flow and drops the token when one leaves
+        the origin; a 401 from there says nothing about our token)."""
+        return (
+            response.status_code == 401
+            and response.request.url == request.url
+            and _carries(response.request.headers, token)
+        )
 
     async def _access_token(self) -> str:
         if _asyncio_running():
