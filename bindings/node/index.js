@@ -332,10 +332,14 @@ function resendable(body) {
 
 /**
  * The global `fetch` with `Authorization: Bearer <access token>`. `input` is an
- * API path (resolved under the token's geolocation) or an absolute URL on a
- * host allowed to receive tokens (else HostNotAllowedError, before anything is
- * sent). On 401 the token is refreshed once and the request sent again (unless
- * its body is a stream). Redirects are not followed unless `init.redirect` says so.
+ * API path (starting with one `/`, resolved under the token's geolocation) or
+ * an absolute URL on a host allowed to receive tokens (else
+ * HostNotAllowedError, before anything is sent). On 401 the token is refreshed
+ * once and the request sent again (unless its body is a stream). Redirects are
+ * not followed unless `init.redirect` is 'follow'; then each hop is checked
+ * like `input`, and a hop to a host that may not receive tokens is sent
+ * without the token (and its 401 is returned as is, never answered with a
+ * refreshed token).
  */
 async function concurFetch(manager, input, init = {}) {
   if (!(manager instanceof NativeTokenManager)) {
@@ -345,12 +349,58 @@ async function concurFetch(manager, input, init = {}) {
   if (typeof input !== 'string') {
     throw configError('concurFetch(): input must be an API path or a URL string');
   }
-  const url = await manager.apiUrl(input);
-  const send = (token) => {
+  init = init ?? {};
+  const follow = init.redirect === undefined ? false : init.redirect === 'follow';
+  let url = await manager.apiUrl(input);
+  let hopInit = init;
+  for (let hops = 0; ; hops += 1) {
+    const response = await sendWithToken(manager, url, hopInit);
+    const location = response.headers.get('location');
+    if (init.redirect === 'error' && REDIRECTS.has(response.status)) {
+      throw new TypeError(`concurFetch(): redirected (HTTP ${response.status}) while init.redirect is 'error'`);
+    }
+    if (!follow || !REDIRECTS.has(response.status) || !location) return response;
+    if (hops >= MAX_REDIRECTS) throw new TypeError(`concurFetch(): more than ${MAX_REDIRECTS} redirects`);
+    if (response.body) await response.body.cancel().catch(() => {});
+    const next = new URL(location, url).href;
+    hopInit = redirectedInit(hopInit, response.status);
+    try {
+      url = await manager.apiUrl(next);
+    } catch (err) {
+      if (!(err instanceof ConcurAuthError)) throw err;
+      // Not a host for tokens: the rest of the chain goes without one.
+      const headers = new Headers(hopInit.headers);
+      headers.delete('authorization');
+      return fetch(next, { ...hopInit, headers, redirect: 'follow' });
+    }
+  }
+}
+
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 20;
+
+/** The fetch standard's method change: 303 (and 301/302 after a POST) become a GET without body. */
+function redirectedInit(init, status) {
+  const method = (init.method || 'GET').toUpperCase();
+  if (status === 303 ? method !== 'HEAD' : (status === 301 || status === 302) && method === 'POST') {
+    const headers = new Headers(init.headers);
+    for (const name of ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']) {
+      headers.delete(name);
+    }
+    return { ...init, method: 'GET', body: undefined, headers };
+  }
+  return init;
+}
+
+/** One request to a URL the core accepted: the token, one refresh-and-retry on 401. */
+async function sendWithToken(manager, url, init) {
+  const send = async (token) => {
+    // Checked again right before each request that carries a token.
+    const checked = await manager.apiUrl(url);
     const headers = new Headers(init.headers);
     headers.set('authorization', `Bearer ${token}`);
     if (!headers.has('accept')) headers.set('accept', 'application/json');
-    return fetch(url, { redirect: 'manual', ...init, headers });
+    return fetch(checked, { ...init, headers, redirect: 'manual' });
   };
   const token = await manager.accessToken();
   const response = await send(token);

@@ -63,10 +63,12 @@ export declare class ApiError extends ConcurAuthError { readonly code: 'api' }
 
 /**
  * The global `fetch` with `Authorization: Bearer <access token>`. `input` is an
- * API path (resolved under the token's geolocation) or an absolute URL on a host
- * allowed to receive tokens (else `HostNotAllowedError`, before anything is sent).
- * On 401 the token is refreshed once and the request sent again (unless the body
- * is a stream). Redirects are not followed unless `init.redirect` says so.
+ * API path (starting with one `/`, resolved under the token's geolocation) or an
+ * absolute URL on a host allowed to receive tokens (else `HostNotAllowedError`,
+ * before anything is sent). On 401 the token is refreshed once and the request
+ * sent again (unless the body is a stream). Redirects are not followed unless
+ * `init.redirect` is 'follow'; then every hop is checked, and a hop to a host
+ * that may not receive tokens goes without the token (its 401 is returned as is).
  */
 export declare function concurFetch(manager: TokenManager, input: string | URL, init?: RequestInit): Promise<Response>
 
