@@ -25,6 +25,7 @@ LABELS = {
     "ours-rust-cached": "concur-auth, Rust `cached_access_token()`",
     "ours-rust-blocking": "concur-auth, Rust `blocking::TokenManager::access_token()`",
     "ours-c": "concur-auth, C `concur_manager_access_token` + `concur_string_free`",
+    "ours-c-buffer": "concur-auth, C `concur_manager_access_token_into` (caller's buffer)",
     "ours-python": "concur-auth, Python `manager.access_token()`",
     "ours-node": "concur-auth, Node `await manager.accessToken()`",
     "ours-node-sync": "concur-auth, Node `manager.cachedAccessToken()`",

@@ -82,6 +82,10 @@ typedef enum concur_status {
      */
     CONCUR_STATUS_PANIC = 3,
     /**
+     * A caller-provided buffer is too small; the call says how many bytes it needs.
+     */
+    CONCUR_STATUS_BUFFER_TOO_SMALL = 4,
+    /**
      * Missing or invalid configuration: a credentials field, an option, a URL, an
      * HTTP method, a request body that is not JSON.
      */
@@ -464,6 +468,26 @@ enum concur_status concur_manager_exchange(const struct concur_manager *manager,
  */
 enum concur_status concur_manager_access_token(const struct concur_manager *manager,
                                                char **token_out);
+
+/**
+ * The access token copied into the caller's buffer `buffer` of `buffer_len`
+ * bytes, NUL-terminated: the hot path of concur_manager_access_token() without
+ * an allocation and a concur_string_free() per call. `*token_len_out` always
+ * receives the token's length (without the NUL) on success and on
+ * CONCUR_STATUS_BUFFER_TOO_SMALL, which is returned, with the buffer left
+ * untouched, when `buffer_len` is not at least that length + 1; `buffer` may
+ * be NULL when `buffer_len` is 0 (a size query). Refreshes as
+ * concur_manager_access_token() does. The caller owns the copy: zero it when
+ * done with it.
+ *
+ * # Safety
+ * `manager` is NULL or live; `buffer` is NULL or writable for `buffer_len`
+ * bytes; `token_len_out` is NULL or writable.
+ */
+enum concur_status concur_manager_access_token_into(const struct concur_manager *manager,
+                                                    char *buffer,
+                                                    size_t buffer_len,
+                                                    size_t *token_len_out);
 
 /**
  * Refreshes the access token now, whatever its age. When `token_out` is not NULL

@@ -9,6 +9,7 @@ namespace ConcurAuth
         NullArgument = 1,
         InvalidUtf8 = 2,
         Panic = 3,
+        BufferTooSmall = 4,
         Config = 10,
         Auth = 11,
         RefreshTokenExpired = 12,

@@ -27,6 +27,8 @@ pub enum concur_status {
     InvalidUtf8 = 2,
     /// An internal error (a Rust panic) was caught at the C boundary: a bug, please report it.
     Panic = 3,
+    /// A caller-provided buffer is too small; the call says how many bytes it needs.
+    BufferTooSmall = 4,
     /// Missing or invalid configuration: a credentials field, an option, a URL, an
     /// HTTP method, a request body that is not JSON.
     Config = 10,
@@ -59,11 +61,12 @@ pub enum concur_status {
 impl concur_status {
     /// Every status, for tables and tests.
     /// cbindgen:ignore
-    pub const ALL: [concur_status; 16] = [
+    pub const ALL: [concur_status; 17] = [
         concur_status::Ok,
         concur_status::NullArgument,
         concur_status::InvalidUtf8,
         concur_status::Panic,
+        concur_status::BufferTooSmall,
         concur_status::Config,
         concur_status::Auth,
         concur_status::RefreshTokenExpired,
@@ -101,7 +104,7 @@ impl concur_status {
     }
 
     /// The core error kind behind an error status; `None` for OK, NULL_ARGUMENT,
-    /// INVALID_UTF8 and PANIC, which the C layer adds.
+    /// INVALID_UTF8, PANIC and BUFFER_TOO_SMALL, which the C layer adds.
     pub fn kind(self) -> Option<ErrorKind> {
         ErrorKind::ALL
             .into_iter()
@@ -110,13 +113,14 @@ impl concur_status {
 
     /// The stable snake_case name: the core's error code for the error kinds
     /// ("auth", "refresh_token_expired", ...), plus "ok", "null_argument",
-    /// "invalid_utf8" and "panic".
+    /// "invalid_utf8", "panic" and "buffer_too_small".
     pub fn name(self) -> &'static CStr {
         match self {
             concur_status::Ok => c"ok",
             concur_status::NullArgument => c"null_argument",
             concur_status::InvalidUtf8 => c"invalid_utf8",
             concur_status::Panic => c"panic",
+            concur_status::BufferTooSmall => c"buffer_too_small",
             concur_status::Config => c"config",
             concur_status::Auth => c"auth",
             concur_status::RefreshTokenExpired => c"refresh_token_expired",

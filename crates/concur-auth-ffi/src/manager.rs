@@ -12,7 +12,7 @@ use crate::ffi::{arg_ref, arg_str, free_handle, into_handle, opt_out_arg, opt_st
 use crate::options::concur_options;
 use crate::panic::{ffi_boundary, ffi_status};
 use crate::status::concur_token_status;
-use crate::strings::secret_to_c;
+use crate::strings::{copy_with_nul, secret_to_c};
 
 /// Issues access tokens for one Concur company: exchanges the company request
 /// token once, keeps the refresh token in a file (atomic writes, mode 0600, locked
@@ -169,6 +169,44 @@ pub unsafe extern "C" fn concur_manager_access_token(
         };
         *token_out = secret_to_c(&token)?;
         Ok(())
+    })
+}
+
+/// The access token copied into the caller's buffer `buffer` of `buffer_len`
+/// bytes, NUL-terminated: the hot path of concur_manager_access_token() without
+/// an allocation and a concur_string_free() per call. `*token_len_out` always
+/// receives the token's length (without the NUL) on success and on
+/// CONCUR_STATUS_BUFFER_TOO_SMALL, which is returned, with the buffer left
+/// untouched, when `buffer_len` is not at least that length + 1; `buffer` may
+/// be NULL when `buffer_len` is 0 (a size query). Refreshes as
+/// concur_manager_access_token() does. The caller owns the copy: zero it when
+/// done with it.
+///
+/// # Safety
+/// `manager` is NULL or live; `buffer` is NULL or writable for `buffer_len`
+/// bytes; `token_len_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn concur_manager_access_token_into(
+    manager: *const concur_manager,
+    buffer: *mut c_char,
+    buffer_len: usize,
+    token_len_out: *mut usize,
+) -> concur_status {
+    ffi_status("concur_manager_access_token_into", || {
+        // SAFETY (whole block): forwarded contract.
+        let token_len_out = unsafe { out_arg(token_len_out, "token_len_out", 0) }?;
+        let manager = unsafe { arg_ref(manager, "manager") }?;
+        if buffer.is_null() && buffer_len > 0 {
+            return Err(Failure::null_argument("buffer"));
+        }
+        let token = match manager.inner.as_async().cached_access_token() {
+            Some(token) => token,
+            None => manager.inner.access_token()?,
+        };
+        let bytes = token.expose().as_bytes();
+        *token_len_out = bytes.len();
+        // SAFETY: `buffer` is writable for `buffer_len` bytes (contract).
+        unsafe { copy_with_nul(bytes, buffer.cast(), buffer_len) }
     })
 }
 

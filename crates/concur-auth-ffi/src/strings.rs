@@ -39,6 +39,41 @@ pub fn secret_to_c(secret: &Secret) -> Result<*mut c_char, Failure> {
     Ok(c.into_raw())
 }
 
+/// Copies `bytes` and a NUL terminator into the caller's `buffer` of
+/// `buffer_len` bytes, or refuses with `BufferTooSmall` (naming the size
+/// needed) and leaves the buffer untouched.
+///
+/// # Safety
+/// `buffer` is writable for `buffer_len` bytes (it may be NULL when `buffer_len` is 0).
+pub unsafe fn copy_with_nul(
+    bytes: &[u8],
+    buffer: *mut u8,
+    buffer_len: usize,
+) -> Result<(), Failure> {
+    if bytes.contains(&0) {
+        return Err(Failure::new(
+            concur_status::InvalidResponse,
+            "the token contains a NUL byte and cannot be returned as a C string",
+        ));
+    }
+    if buffer_len <= bytes.len() {
+        return Err(Failure::new(
+            concur_status::BufferTooSmall,
+            format!(
+                "the buffer holds {buffer_len} bytes; the token needs {} (its length, reported, plus the NUL)",
+                bytes.len() + 1
+            ),
+        ));
+    }
+    // SAFETY: `buffer` holds more than `bytes.len()` bytes (checked) and is
+    // writable (contract); a caller's buffer cannot overlap our token.
+    unsafe {
+        std::ptr::copy_nonoverlapping(bytes.as_ptr(), buffer, bytes.len());
+        *buffer.add(bytes.len()) = 0;
+    }
+    Ok(())
+}
+
 /// Releases a string returned by this library (through any `char **` out-parameter
 /// or any function returning `char *`), after overwriting its bytes with zeros.
 /// NULL is ignored.

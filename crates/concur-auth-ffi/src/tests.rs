@@ -119,7 +119,7 @@ fn every_error_kind_has_its_own_status() {
         assert_eq!(status.name().to_str().unwrap(), kind.code(), "{kind:?}");
         assert!(seen.insert(status), "{kind:?} shares a status");
     }
-    assert_eq!(concur_status::ALL.len(), ErrorKind::ALL.len() + 4);
+    assert_eq!(concur_status::ALL.len(), ErrorKind::ALL.len() + 5);
 }
 
 #[test]
@@ -128,7 +128,7 @@ fn status_names_are_static_and_checked() {
         let name = concur_status_name(status as i32);
         assert_eq!(unsafe { CStr::from_ptr(name) }, status.name());
     }
-    assert!(concur_status_name(4).is_null());
+    assert!(concur_status_name(5).is_null());
     assert!(concur_status_name(-1).is_null());
     assert!(concur_status_name(9999).is_null());
 }
@@ -660,4 +660,62 @@ fn a_blocking_call_from_an_async_task_is_a_config_error_not_a_panic() {
     assert_eq!(status, concur_status::Config, "{message}");
     assert!(message.contains("async"), "{message}");
     unsafe { concur_manager_free(m) };
+}
+
+#[test]
+fn the_access_token_fills_a_caller_buffer_or_says_how_much_it_needs() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fake = runtime
+        .block_on(FakeConcur::start(FakeConfig::default()))
+        .unwrap();
+    let setup = Setup::new(None);
+    let m = setup.manager(Some(&fake.base_url()));
+    unsafe {
+        assert_eq!(concur_manager_exchange(m, null_mut()), concur_status::Ok);
+        let mut len = 0usize;
+        // A size query: no buffer.
+        assert_eq!(
+            concur_manager_access_token_into(m, null_mut(), 0, &mut len),
+            concur_status::BufferTooSmall
+        );
+        assert_eq!(last_code(), Some("buffer_too_small"));
+        assert!(len > 10);
+        // One byte short (no room for the NUL): refused, buffer untouched.
+        let mut buffer = vec![b'x' as c_char; len];
+        assert_eq!(
+            concur_manager_access_token_into(m, buffer.as_mut_ptr(), len, &mut len),
+            concur_status::BufferTooSmall
+        );
+        assert!(buffer.iter().all(|b| *b == b'x' as c_char));
+        // Enough room: the token and a NUL, the same token as the allocating call.
+        let mut buffer = vec![0 as c_char; len + 1];
+        let mut written = 0usize;
+        assert_eq!(
+            concur_manager_access_token_into(m, buffer.as_mut_ptr(), buffer.len(), &mut written),
+            concur_status::Ok
+        );
+        assert_eq!(written, len);
+        let copied = CStr::from_ptr(buffer.as_ptr()).to_str().unwrap().to_owned();
+        let mut token = null_mut();
+        assert_eq!(
+            concur_manager_access_token(m, &mut token),
+            concur_status::Ok
+        );
+        assert_eq!(take(token).unwrap(), copied);
+        // NULL checks.
+        expect_null_argument(
+            concur_manager_access_token_into(m, null_mut(), 8, &mut len),
+            "buffer",
+        );
+        expect_null_argument(
+            concur_manager_access_token_into(null(), buffer.as_mut_ptr(), 8, &mut len),
+            "manager",
+        );
+        expect_null_argument(
+            concur_manager_access_token_into(m, buffer.as_mut_ptr(), 8, null_mut()),
+            "token_len_out",
+        );
+        concur_manager_free(m);
+    }
+    runtime.block_on(fake.shutdown());
 }

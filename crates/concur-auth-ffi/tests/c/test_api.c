@@ -35,7 +35,7 @@ static void version_and_names(test_ctx *t)
     CHECK(strcmp(concur_status_name(CONCUR_STATUS_REFRESH_TOKEN_EXPIRED), "refresh_token_expired") == 0);
     CHECK(strcmp(concur_status_name(CONCUR_STATUS_HOST_NOT_ALLOWED), "host_not_allowed") == 0);
     CHECK(strcmp(concur_status_name(CONCUR_STATUS_API), "api") == 0);
-    CHECK(concur_status_name(4) == NULL);
+    CHECK(concur_status_name(5) == NULL);
     CHECK(concur_status_name(-1) == NULL);
     /* No error yet on this thread's fresh state after a successful call. */
     concur_options *options = concur_options_new();
@@ -203,6 +203,15 @@ static void happy_path(test_ctx *t)
     CHECK_OK(concur_manager_access_token(m, &token));
     token = take(t, token);
     CHECK(token != NULL && strlen(token) > 10);
+    /* The same token into a buffer of ours: too small says how much it needs. */
+    char small[4] = "xyz";
+    size_t len = 0;
+    CHECK_STATUS(concur_manager_access_token_into(m, small, sizeof small, &len), CONCUR_STATUS_BUFFER_TOO_SMALL);
+    CHECK(len == strlen(token) && strcmp(small, "xyz") == 0);
+    char buffer[4096];
+    CHECK_OK(concur_manager_access_token_into(m, buffer, sizeof buffer, &len));
+    CHECK(len == strlen(token) && strcmp(buffer, token) == 0);
+    memset(buffer, 0, sizeof buffer);
 
     CHECK_OK(concur_manager_status(m, &status));
     CHECK(concur_token_status_access_token_valid(status));
