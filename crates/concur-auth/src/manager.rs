@@ -330,6 +330,13 @@ impl TokenManager {
             }
             Err(err) => return Err(err),
         };
+        if let Some(live) = current
+            .as_ref()
+            .filter(|r| !r.refresh_token_expired(unix_now()))
+        {
+            // Replacing another app's live refresh token would strand that app.
+            self.check_owner(live)?;
+        }
         let started = Instant::now();
         let mut retry = 0;
         let reply = loop {
@@ -368,7 +375,8 @@ impl TokenManager {
             // token may be used again within its 24 hours.
             return Err(refused);
         }
-        let mut record = merge_reply(None, reply, Some(company_uuid))?;
+        let mut record = TokenRecord::merge_reply(None, reply, Some(company_uuid))?;
+        record.client_id = Some(inner.credentials.client_id().to_owned());
         if let Some(previous) = &current {
             record.extra = previous.extra.clone();
         }
@@ -538,6 +546,7 @@ impl TokenManager {
         if inner.unsaved.lock().expect("unsaved poisoned").is_none() {
             match inner.store.load().await {
                 Ok(Some(record)) if self.usable_stored_token(&record, need) => {
+                    self.check_owner(&record)?;
                     return self.adopt(record);
                 }
                 // A corrupt record is dealt with (moved aside) under the lease.
@@ -557,6 +566,7 @@ impl TokenManager {
                 ),
             )
         })?;
+        self.check_owner(&record)?;
         // Another process may have refreshed while we waited for the lease.
         if self.usable_stored_token(&record, need) {
             tracing::debug!("adopting the access token another process stored");
@@ -566,6 +576,23 @@ impl TokenManager {
         inner.store.prepare_save(&record).await?;
         let record = self.refresh_with_retries(record).await?;
         self.adopt(record)
+    }
+
+    /// Refuses a record whose refresh token was issued to another app: Concur
+    /// would answer code 105 (or the access token would fail), and calling it
+    /// "expired" would send the user after a new request token for nothing.
+    fn check_owner(&self, record: &TokenRecord) -> Result<()> {
+        let ours = self.inner.credentials.client_id();
+        match record.client_id.as_deref() {
+            Some(theirs) if theirs != ours => Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "{} holds tokens of another app (client id {theirs}); these credentials are for client id {ours}. Use that app's credentials, or a separate token store for this app",
+                    self.inner.store.describe()
+                ),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// Whether `record` holds an access token that answers `need`: one that
@@ -694,7 +721,8 @@ impl TokenManager {
     ) -> Result<TokenRecord> {
         let store = &self.inner.store;
         let refused = reply.refused_geolocation.clone();
-        let mut record = merge_reply(Some(previous), reply, None)?;
+        let mut record = TokenRecord::merge_reply(Some(previous), reply, None)?;
+        record.client_id = Some(self.inner.credentials.client_id().to_owned());
         if record.refresh_token != previous.refresh_token {
             tracing::info!("Concur rotated the refresh token; saving the new one");
         }
@@ -821,45 +849,4 @@ fn background_backoff(failures: u32) -> Duration {
     let ceiling = Duration::from_secs(1u64 << failures.saturating_sub(1).min(6));
     let half = ceiling / 2;
     half + Duration::from_millis(fastrand::u64(0..=half.as_millis() as u64))
-}
-
-/// A token reply merged over the previous record: whatever the server returned
-/// wins (refresh tokens and geolocations rotate), the rest is kept.
-fn merge_reply(
-    previous: Option<&TokenRecord>,
-    reply: TokenReply,
-    company_uuid: Option<&str>,
-) -> Result<TokenRecord> {
-    let now = unix_now();
-    let refresh_token = reply
-        .refresh_token
-        .or_else(|| previous.map(|p| p.refresh_token.clone()))
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::InvalidResponse,
-                "the token reply has no refresh_token; check that the app has the refresh_token grant in App Management",
-            )
-            .with_correlation_id(reply.correlation_id.clone())
-        })?;
-    let keep = |f: fn(&TokenRecord) -> Option<String>| previous.and_then(f);
-    Ok(TokenRecord {
-        access_token: Some(reply.access_token),
-        access_token_expires_at: Some(now.saturating_add(reply.expires_in)),
-        expires_in: Some(reply.expires_in),
-        refresh_token,
-        refresh_token_expires_at: reply
-            .refresh_expires_at
-            .or_else(|| previous.and_then(|p| p.refresh_token_expires_at)),
-        geolocation: Some(reply.geolocation),
-        id_token: reply
-            .id_token
-            .or_else(|| previous.and_then(|p| p.id_token.clone())),
-        scope: reply.scope.or_else(|| keep(|p| p.scope.clone())),
-        token_type: reply.token_type.or_else(|| keep(|p| p.token_type.clone())),
-        company_uuid: company_uuid
-            .map(str::to_owned)
-            .or_else(|| keep(|p| p.company_uuid.clone())),
-        revision: previous.map_or(0, |p| p.revision),
-        extra: previous.map(|p| p.extra.clone()).unwrap_or_default(),
-    })
 }

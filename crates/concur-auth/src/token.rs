@@ -11,14 +11,17 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
+use crate::error::{Error, ErrorKind, Result};
 use crate::json_fields::{self, Object};
+use crate::protocol::TokenReply;
 use crate::secret::Secret;
 
 const ACCESS_EXPIRES_AT: &str = "access_token_expires_at";
 const REVISION: &str = "concur_auth_revision";
+const CLIENT_ID: &str = "concur_auth_client_id";
 
 /// Fields this type owns; everything else in the file is carried through `extra`.
-const KNOWN_FIELDS: [&str; 11] = [
+const KNOWN_FIELDS: [&str; 12] = [
     "access_token",
     "expires_in",
     "refresh_token",
@@ -30,6 +33,7 @@ const KNOWN_FIELDS: [&str; 11] = [
     "companyUUID",
     ACCESS_EXPIRES_AT,
     REVISION,
+    CLIENT_ID,
 ];
 
 /// Seconds since the Unix epoch, now.
@@ -75,6 +79,9 @@ pub struct TokenRecord {
     pub company_uuid: Option<String>,
     /// Incremented by every save; 0 for a file the tutorial script wrote.
     pub revision: u64,
+    /// The (non-secret) client id of the app the refresh token was issued to;
+    /// unknown for a file the tutorial script wrote.
+    pub client_id: Option<String>,
     /// Fields this library does not know, preserved on save.
     pub extra: Object,
 }
@@ -97,6 +104,7 @@ impl TokenRecord {
             token_type: json_fields::string(&obj, "token_type"),
             company_uuid: json_fields::string(&obj, "companyUUID"),
             revision: json_fields::integer(&obj, REVISION)?.unwrap_or(0).max(0) as u64,
+            client_id: json_fields::string(&obj, CLIENT_ID),
             extra: Object::new(),
         };
         for key in KNOWN_FIELDS {
@@ -139,6 +147,7 @@ impl TokenRecord {
             self.access_token_expires_at.map(Value::from),
         );
         put(REVISION, Some(self.revision.into()));
+        put(CLIENT_ID, self.client_id.clone().map(Value::from));
         for (key, value) in &self.extra {
             obj.entry(key.clone()).or_insert_with(|| value.clone());
         }
@@ -175,6 +184,48 @@ impl TokenRecord {
             .saturating_sub(hard_margin_secs.max(0))
             .max(stale_at);
         Some((token, TokenTimes { stale_at, hard_at }))
+    }
+
+    /// A token reply merged over the previous record: whatever the server returned
+    /// wins (refresh tokens and geolocations rotate), the rest is kept.
+    pub(crate) fn merge_reply(
+        previous: Option<&TokenRecord>,
+        reply: TokenReply,
+        company_uuid: Option<&str>,
+    ) -> Result<TokenRecord> {
+        let now = unix_now();
+        let refresh_token = reply
+            .refresh_token
+            .or_else(|| previous.map(|p| p.refresh_token.clone()))
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorKind::InvalidResponse,
+                    "the token reply has no refresh_token; check that the app has the refresh_token grant in App Management",
+                )
+                .with_correlation_id(reply.correlation_id.clone())
+            })?;
+        let keep = |f: fn(&TokenRecord) -> Option<String>| previous.and_then(f);
+        Ok(TokenRecord {
+            access_token: Some(reply.access_token),
+            access_token_expires_at: Some(now.saturating_add(reply.expires_in)),
+            expires_in: Some(reply.expires_in),
+            refresh_token,
+            refresh_token_expires_at: reply
+                .refresh_expires_at
+                .or_else(|| previous.and_then(|p| p.refresh_token_expires_at)),
+            geolocation: Some(reply.geolocation),
+            id_token: reply
+                .id_token
+                .or_else(|| previous.and_then(|p| p.id_token.clone())),
+            scope: reply.scope.or_else(|| keep(|p| p.scope.clone())),
+            token_type: reply.token_type.or_else(|| keep(|p| p.token_type.clone())),
+            company_uuid: company_uuid
+                .map(str::to_owned)
+                .or_else(|| keep(|p| p.company_uuid.clone())),
+            revision: previous.map_or(0, |p| p.revision),
+            client_id: keep(|p| p.client_id.clone()),
+            extra: previous.map(|p| p.extra.clone()).unwrap_or_default(),
+        })
     }
 
     /// Whether the refresh token's own expiry has passed (unknown counts as alive:

@@ -153,3 +153,30 @@ async fn status_leaves_a_corrupt_file_in_place() {
     assert_eq!(err.kind(), ErrorKind::CorruptStore);
     assert_eq!(std::fs::read(setup.token_path()).unwrap(), b"{ half");
 }
+
+/// Item 9: the record names its app; another app's manager refuses it clearly.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_of_another_app_is_refused_by_name() {
+    let setup = Setup::new().await;
+    setup.manager().exchange_request_token().await.unwrap();
+    let ours = setup.fake.config().client_id;
+    assert_eq!(setup.stored().client_id.as_deref(), Some(ours.as_str()));
+    let before = std::fs::read(setup.token_path()).unwrap();
+    let requests = setup.fake.counters().token_requests;
+    write_credentials(
+        &setup.credentials_path(),
+        "another-app-client-id",
+        "another-secret",
+        &setup.fake.config().company_uuid,
+        &setup.fake.config().request_token,
+    );
+    let other = setup.manager();
+    let err = other.access_token().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+    assert!(err.message().contains("another app"), "{err}");
+    assert!(err.message().contains(&ours), "{err}");
+    let err = other.exchange_request_token().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+    assert_eq!(setup.fake.counters().token_requests, requests);
+    assert_eq!(std::fs::read(setup.token_path()).unwrap(), before);
+}
