@@ -142,7 +142,11 @@ impl ApiClient {
             }
             let outcome = http.send(request, &what, http.options.max_api_body).await;
             let (error, retry_after) = match outcome {
-                Ok(reply) if reply.status == 401 && !refreshed => {
+                // A replacement token rejected too is a permission problem:
+                // the 401 (body, correlation id) is the answer, no refresh.
+                Ok(reply)
+                    if reply.status == 401 && !refreshed && self.manager.may_replace(&token) =>
+                {
                     refreshed = true;
                     tracing::debug!("{what}: 401, refreshing the access token once");
                     self.manager.replace_rejected(&token).await?;

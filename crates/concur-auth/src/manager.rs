@@ -53,6 +53,9 @@ struct Inner {
     /// that a rotated refresh token is not lost to a transient disk error.
     unsaved: Mutex<Option<TokenRecord>>,
     warned_expiring: AtomicBool,
+    /// The token the last 401-driven refresh produced: if Concur rejects that
+    /// one too, the problem is permission, not age, and no refresh follows.
+    replacement: Mutex<Option<Secret>>,
 }
 
 #[derive(Debug)]
@@ -174,6 +177,7 @@ impl TokenManager {
                 flights: Mutex::new(Flights::default()),
                 unsaved: Mutex::new(None),
                 warned_expiring: AtomicBool::new(false),
+                replacement: Mutex::new(None),
             }),
         })
     }
@@ -288,8 +292,32 @@ impl TokenManager {
     /// The server rejected `token` (HTTP 401): get another one, sharing the
     /// refresh with every other caller that saw the same rejection. For HTTP
     /// adapters (requests, httpx, fetch) that send the token themselves.
+    ///
+    /// At most one refresh per token: when Concur rejects the very token an
+    /// earlier rejection was replaced with (issued moments ago), refreshing
+    /// again would only spend refresh grants (each a rotation risk), so this
+    /// is an `auth` error instead (see [`Self::may_replace`]).
     pub async fn replace_rejected(&self, token: &Secret) -> Result<Secret> {
-        self.refresh(Need::Replace(token)).await
+        if !self.may_replace(token) {
+            return Err(Error::new(
+                ErrorKind::Auth,
+                "Concur rejected an access token it issued moments ago to replace an earlier rejected one: the app or user lacks the permission or scope for this call; not refreshing again",
+            ));
+        }
+        let replacement = self.refresh(Need::Replace(token)).await?;
+        *self.inner.replacement.lock().expect("replacement poisoned") = Some(replacement.clone());
+        Ok(replacement)
+    }
+
+    /// Whether a 401 on `token` may cost a refresh: not when `token` is itself
+    /// the replacement of a rejected token (then it is a permission problem).
+    pub fn may_replace(&self, token: &Secret) -> bool {
+        self.inner
+            .replacement
+            .lock()
+            .expect("replacement poisoned")
+            .as_ref()
+            != Some(token)
     }
 
     /// The base URL of API calls: the adopted record's geolocation.

@@ -180,3 +180,31 @@ async fn a_record_of_another_app_is_refused_by_name() {
     assert_eq!(setup.fake.counters().token_requests, requests);
     assert_eq!(std::fs::read(setup.token_path()).unwrap(), before);
 }
+
+/// Item 7: an endpoint that answers 401 for permission reasons costs one
+/// refresh, not one per call; the 401 itself (body, correlation id) is returned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_permission_401_costs_at_most_one_refresh() {
+    let setup = Setup::new().await;
+    let manager = setup.manager();
+    manager.exchange_request_token().await.unwrap();
+    setup
+        .fake
+        .push_fault(Endpoint::Api, Fault::Status { status: 401 }, 100);
+    let client = manager.api_client();
+    for _ in 0..5 {
+        let response = client.get("/profile/identity/v4/Users/").await.unwrap();
+        assert_eq!(response.status, 401);
+        let err = response.error_for_status("GET users").unwrap_err();
+        assert!(err.correlation_id().is_some(), "{err}");
+    }
+    assert_eq!(
+        setup.fake.counters().refresh_grants,
+        1,
+        "one refresh, not five"
+    );
+    let replacement = manager.access_token().await.unwrap();
+    let err = manager.replace_rejected(&replacement).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Auth, "{err}");
+    assert_eq!(setup.fake.counters().refresh_grants, 1);
+}
