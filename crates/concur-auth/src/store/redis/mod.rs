@@ -60,7 +60,8 @@ fn has_hash_tag(prefix: &str) -> bool {
 const MAX_RECORD_SIZE: usize = 1024 * 1024;
 
 /// [`TokenStore`] in Redis, shared by every process that names the same server,
-/// database and key prefix. Clones share one connection.
+/// database and key prefix. Clones share one connection; each lease belongs to
+/// the task that took it, and only that task's saves present it.
 #[derive(Clone)]
 pub struct RedisStore {
     inner: Arc<Inner>,
