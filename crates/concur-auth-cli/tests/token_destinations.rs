@@ -3,10 +3,9 @@
 
 use std::process::Command;
 
-use fake_concur::{FakeConcur, FakeConfig, TokenRecorder};
+use fake_concur::{hostile_inputs, FakeConcur, FakeConfig, TokenRecorder};
 
 const BIN: &str = env!("CARGO_BIN_EXE_concur-auth");
-const HOSTILE_INPUTS: &str = include_str!("../../../tests/token-destinations/hostile-inputs.json");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn call_never_sends_a_token_off_the_geolocation() {
@@ -39,18 +38,8 @@ async fn call_never_sends_a_token_off_the_geolocation() {
         String::from_utf8_lossy(&exchanged.stderr)
     );
 
-    let doc: serde_json::Value = serde_json::from_str(HOSTILE_INPUTS).unwrap();
-    let base = fake.base_url();
     let mut refused = 0;
-    for input in doc["inputs"].as_array().unwrap() {
-        let input = input
-            .as_str()
-            .unwrap()
-            .replace("{thief}", &thief.authority())
-            .replace("{thiefport}", &thief.port().to_string())
-            .replace("{loop}", &other_port.authority())
-            .replace("{loopport}", &other_port.port().to_string())
-            .replace("{fake}", base.trim_start_matches("http://"));
+    for input in hostile_inputs(&thief, &other_port, &fake.base_url()) {
         let out = run(&["call", "GET", &input]);
         if !out.status.success() {
             refused += 1;

@@ -7,31 +7,7 @@ mod common;
 
 use common::Setup;
 use concur_auth::{ErrorKind, HostPolicy, ManagerOptions};
-use fake_concur::TokenRecorder;
-
-/// The shared list every language's token-destination test reads.
-const HOSTILE_INPUTS: &str = include_str!("../../../tests/token-destinations/hostile-inputs.json");
-
-/// The hostile inputs with the recorders' and the fake's addresses filled in.
-fn hostile_inputs(thief: &TokenRecorder, other_port: &TokenRecorder, fake: &str) -> Vec<String> {
-    let doc: serde_json::Value = serde_json::from_str(HOSTILE_INPUTS).unwrap();
-    let fake = fake.trim_start_matches("http://");
-    doc["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|input| {
-            input
-                .as_str()
-                .unwrap()
-                .replace("{thief}", &thief.authority())
-                .replace("{thiefport}", &thief.port().to_string())
-                .replace("{loop}", &other_port.authority())
-                .replace("{loopport}", &other_port.port().to_string())
-                .replace("{fake}", fake)
-        })
-        .collect()
-}
+use fake_concur::{hostile_inputs, TokenRecorder};
 
 async fn recorders() -> (TokenRecorder, TokenRecorder) {
     let thief = TokenRecorder::start("127.0.0.2")

@@ -48,7 +48,7 @@ pub use config::FakeConfig;
 pub use counting::Counters;
 pub use faults::{Endpoint, Fault, FaultSpec};
 pub use fixtures::{CredentialsSpec, Freshness, TokenFileSpec};
-pub use recorder::TokenRecorder;
+pub use recorder::{hostile_inputs, TokenRecorder};
 pub use state::IssuedTokens;
 pub use users::{PageFaultSpec, MAX_PAGE_SIZE};
 

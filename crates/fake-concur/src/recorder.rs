@@ -79,6 +79,34 @@ impl TokenRecorder {
     }
 }
 
+/// The hostile inputs every language's token-destination test replays
+/// (tests/token-destinations/hostile-inputs.json), with `thief` (a recorder on
+/// another address), `other_port` (one on the fake's address, another port)
+/// and the fake's own address filled in.
+pub fn hostile_inputs(
+    thief: &TokenRecorder,
+    other_port: &TokenRecorder,
+    fake_base_url: &str,
+) -> Vec<String> {
+    const LIST: &str = include_str!("../../../tests/token-destinations/hostile-inputs.json");
+    let doc: serde_json::Value = serde_json::from_str(LIST).expect("the committed list parses");
+    let fake = fake_base_url.trim_start_matches("http://");
+    doc["inputs"]
+        .as_array()
+        .expect("an inputs array")
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .map(|input| {
+            input
+                .replace("{thief}", &thief.authority())
+                .replace("{thiefport}", &thief.port().to_string())
+                .replace("{loop}", &other_port.authority())
+                .replace("{loopport}", &other_port.port().to_string())
+                .replace("{fake}", fake)
+        })
+        .collect()
+}
+
 impl Drop for TokenRecorder {
     fn drop(&mut self) {
         self.task.abort();
