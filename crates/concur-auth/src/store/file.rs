@@ -426,12 +426,13 @@ fn sync_parent(path: &Path) -> Result<()> {
 impl Error {
     /// Adds "check the folder" advice to permission and missing-folder failures.
     fn with_folder_hint(self, path: &Path) -> Self {
+        // A bare file name lives in the current folder: say "." rather than nothing.
         let folder = path
             .parent()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| ".".to_owned(), |p| p.display().to_string());
         let message = format!(
-            "{}; check that the folder {folder} exists and is writable by this user",
+            "{}; check that the folder {folder} exists, is writable by this user and has free space",
             self.message()
         );
         Error::new(self.kind(), message)
