@@ -1,24 +1,11 @@
 //! The files the server writes for its clients: credentials and token files
 //! that work (or fail) against it exactly as their spec says.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+mod common;
 
+use common::{client, now};
 use fake_concur::{CredentialsSpec, FakeConcur, FakeConfig, Freshness, TokenFileSpec};
 use serde_json::{json, Value};
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap()
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
 
 /// Status of `GET Users/` with `access_token`.
 async fn api_status(fake: &FakeConcur, access_token: &str) -> u16 {

@@ -1,23 +1,12 @@
 //! Drives the in-process server over real HTTP, as a client library would.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+mod common;
 
+use std::time::{Duration, Instant};
+
+use common::{client, now};
 use fake_concur::{Counters, Endpoint, FakeConcur, FakeConfig, Fault};
 use serde_json::{json, Value};
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap()
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
 
 fn token_url(fake: &FakeConcur) -> String {
     format!("{}/oauth2/v0/token", fake.base_url())
