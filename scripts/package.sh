@@ -89,7 +89,7 @@ step "maturin build (abi3 wheel, manylinux2014) and sdist"
 timed "wheel" \
   maturin build --quiet --profile "$profile" --zig --compatibility manylinux2014 \
   --target "$CARGO_BUILD_TARGET" -m bindings/python/Cargo.toml --out "$dist/python"
-timed "sdist" maturin sdist --quiet -m bindings/python/Cargo.toml --out "$dist/python"
+timed "sdist" maturin sdist -m bindings/python/Cargo.toml --out "$dist/python"
 auditwheel show "$dist"/python/*.whl
 
 # ---- npm --------------------------------------------------------------------
