@@ -59,3 +59,31 @@ def test_a_slow_token_endpoint_does_not_hold_a_stale_window_call(setup: Setup, f
     assert run_async(manager) == record["access_token"]
     wait_for_new_token(manager.access_token, record["access_token"])
     assert fake.counters()["refresh_grants"] == 1
+
+
+def outage_then_recovery(setup: Setup, fake: FakeConcur, get: Callable[[], str]) -> None:
+    """503 from the token endpoint through longer than one background refresh's
+    retry budget, ending long before hard expiry: every call gets the token in
+    hand meanwhile, and exactly one refresh lands once the outage is over."""
+    record = seed_stale(setup)
+    outage = 6
+    fake.fault("token", {"kind": "status", "status": 503}, count=outage)
+    deadline = time.monotonic() + 60
+    while fake.counters()["refresh_grants"] < outage:
+        assert get() == record["access_token"], "the token in hand is served during the outage"
+        assert time.monotonic() < deadline, "the background refresh never tried again"
+        time.sleep(0.01)
+    renewed = wait_for_new_token(get, record["access_token"])
+    for _ in range(20):
+        assert get() == renewed
+    assert fake.counters()["refresh_grants"] == outage + 1, "exactly one refresh landed"
+
+
+def test_an_outage_in_the_stale_window_fails_no_thread_call(setup: Setup, fake: FakeConcur) -> None:
+    manager = setup.manager()
+    outage_then_recovery(setup, fake, manager.access_token)
+
+
+def test_an_outage_in_the_stale_window_fails_no_async_call(setup: Setup, fake: FakeConcur) -> None:
+    manager = setup.manager()
+    outage_then_recovery(setup, fake, lambda: run_async(manager))

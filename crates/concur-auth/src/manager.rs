@@ -539,27 +539,36 @@ impl TokenManager {
         {
             return;
         }
-        tracing::debug!("the access token is stale; refreshing it in the background");
         let flight = self.start_flight(&mut flights, OwnedNeed::Renew);
         drop(flights);
+        tracing::debug!("the access token is stale; refreshing it in the background");
         let manager = self.clone();
         let watch = async move {
             let result = wait_for(flight).await;
-            let mut flights = manager.lock_flights();
-            match result {
-                Ok(_) => {
-                    flights.background_failures = 0;
-                    flights.next_background = None;
+            let retry_in = {
+                let mut flights = manager.lock_flights();
+                match &result {
+                    Ok(_) => {
+                        flights.background_failures = 0;
+                        flights.next_background = None;
+                        None
+                    }
+                    Err(_) => {
+                        flights.background_failures += 1;
+                        let delay = background_backoff(flights.background_failures);
+                        flights.next_background = Some(Instant::now() + delay);
+                        Some(delay)
+                    }
                 }
-                Err(err) => {
-                    flights.background_failures += 1;
-                    let delay = background_backoff(flights.background_failures);
-                    flights.next_background = Some(Instant::now() + delay);
-                    tracing::warn!(
-                        retry_in = ?delay,
-                        "background token refresh failed ({err}); the current access token is still valid and still served"
-                    );
-                }
+            };
+            // Logged only once `flights` is released: a log subscriber may need
+            // a lock of its own (Python's bridge takes the GIL), while a caller
+            // holding that lock waits for `flights` on the hot path.
+            if let (Err(err), Some(delay)) = (result, retry_in) {
+                tracing::warn!(
+                    retry_in = ?delay,
+                    "background token refresh failed ({err}); the current access token is still valid and still served"
+                );
             }
         };
         drop(runtime().spawn(watch));
