@@ -76,15 +76,13 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 
 # ---- native builds ----------------------------------------------------------
-# cargo unifies dependency features per run. The Node module, the C library and
-# the wheel need the same set, so they share one dependency build; the CLI
-# embeds fake-concur (a server: more hyper features), so its run rebuilds the
-# HTTP stack and the core once more.
-step "cargo zigbuild --profile $profile --target $zig_target -p concur-auth-node -p concur-auth-ffi"
-timed "Node module + C library" \
-  cargo zigbuild --quiet --profile "$profile" --target "$zig_target" -p concur-auth-node -p concur-auth-ffi
-step "cargo zigbuild --profile $profile --target $zig_target -p concur-auth-cli"
-timed "CLI" cargo zigbuild --quiet --profile "$profile" --target "$zig_target" -p concur-auth-cli
+# One cargo run for the Node module, the C library and the CLI: cargo unifies
+# dependency features per run, so the three share one dependency build (the
+# CLI embeds fake-concur, whose server features the others then carry unused).
+step "cargo zigbuild --profile $profile --target $zig_target -p concur-auth-node -p concur-auth-ffi -p concur-auth-cli"
+timed "Node module + C library + CLI" \
+  cargo zigbuild --quiet --profile "$profile" --target "$zig_target" \
+  -p concur-auth-node -p concur-auth-ffi -p concur-auth-cli
 step "maturin build (abi3 wheel, manylinux2014) and sdist"
 timed "wheel" \
   maturin build --quiet --profile "$profile" --zig --compatibility manylinux2014 \

@@ -36,6 +36,11 @@ section() {
   echo "=== $name took $((SECONDS - started)) s"
 }
 
+# The release artifacts (scripts/package.sh) proved from dist/ alone, no Rust on PATH.
+package() {
+  bash scripts/package.sh && bash scripts/test-package.sh
+}
+
 demo() {
   cargo run -q -p concur-auth-cli -- -vv demo && echo "demo: 1 passed, 0 failed" >> "$summary"
 }
@@ -45,6 +50,7 @@ for lang in rust fuzz c dotnet python node; do
   [ -f "scripts/test-$lang.sh" ] && section "$lang" bash "scripts/test-$lang.sh"
 done
 section conformance bash scripts/test-conformance.sh
+section package package
 section demo demo
 section leak-scan bash scripts/leak-scan.sh "$FAKE_CONCUR_SECRETS_LOG" "$run_log"
 
