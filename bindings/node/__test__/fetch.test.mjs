@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { lib, managerIn, seedExpiredAccessToken, startFake, tempDir, writeCredentials } from './helpers.mjs';
+import { lib, managerIn, seededFolder, startFake } from './helpers.mjs';
 
 const USERS = '/profile/identity/v4/Users/';
 let fake;
@@ -11,9 +11,7 @@ let tmp;
 let m;
 before(async () => {
   fake = await startFake();
-  tmp = tempDir();
-  writeCredentials(tmp.file('credentials.json'));
-  await seedExpiredAccessToken(fake, tmp.file('refreshTokenObjectFile.json'));
+  ({ tmp } = await seededFolder(fake));
   m = managerIn(tmp, fake.url);
 });
 after(async () => {

@@ -162,3 +162,15 @@ export async function seedExpiredAccessToken(fake, tokenFile) {
   fs.writeFileSync(tokenFile, JSON.stringify(record), { mode: 0o600 });
   return record;
 }
+
+/**
+ * A fresh folder holding the fake's credentials.json and a token file from
+ * `seedExpiredAccessToken`: the set-up most tests start from. Returns the
+ * folder (removed by `cleanup()`) and the seeded record.
+ */
+export async function seededFolder(fake) {
+  const tmp = tempDir();
+  writeCredentials(tmp.file('credentials.json'));
+  const record = await seedExpiredAccessToken(fake, tmp.file('refreshTokenObjectFile.json'));
+  return { tmp, record };
+}

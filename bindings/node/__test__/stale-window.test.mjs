@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 
-import { managerIn, seedExpiredAccessToken, sleep, startFake, tempDir, writeCredentials } from './helpers.mjs';
+import { managerIn, seededFolder, sleep, startFake } from './helpers.mjs';
 
 let fake;
 before(async () => {
@@ -17,12 +17,9 @@ after(async () => {
 
 /** A folder whose access token is stale (120 s left: under the 300 s leeway, over the 30 s margin). */
 async function staleFolder() {
-  const tmp = tempDir();
-  writeCredentials(tmp.file('credentials.json'));
-  const tokenFile = tmp.file('refreshTokenObjectFile.json');
-  const record = await seedExpiredAccessToken(fake, tokenFile);
+  const { tmp, record } = await seededFolder(fake);
   record.access_token_expires_at = Math.floor(Date.now() / 1000) + 120;
-  fs.writeFileSync(tokenFile, JSON.stringify(record), { mode: 0o600 });
+  fs.writeFileSync(tmp.file('refreshTokenObjectFile.json'), JSON.stringify(record), { mode: 0o600 });
   await fake.resetCounters();
   return { tmp, record };
 }

@@ -7,7 +7,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { lib, managerIn, repoDir, seedExpiredAccessToken, startFake, tempDir, writeCredentials } from './helpers.mjs';
+import { lib, managerIn, repoDir, seededFolder, startFake } from './helpers.mjs';
 
 const HOSTILE = JSON.parse(fs.readFileSync(path.join(repoDir, 'tests/token-destinations/hostile-inputs.json'), 'utf8'));
 
@@ -34,9 +34,7 @@ let thief;
 let otherPort;
 before(async () => {
   fake = await startFake();
-  tmp = tempDir();
-  writeCredentials(tmp.file('credentials.json'));
-  await seedExpiredAccessToken(fake, tmp.file('refreshTokenObjectFile.json'));
+  ({ tmp } = await seededFolder(fake));
   m = managerIn(tmp, fake.url);
   await m.accessToken();
   thief = await listen('127.0.0.2');
