@@ -4,7 +4,7 @@
 # the shared target dir), the
 # index.d.ts drift check, fake-concur (and the concur-auth CLI when it builds),
 # then `node --test` over bindings/node/__test__ and tests/conformance/node
-# (S1–S14), `tsc --noEmit` on examples/node, and `npm install <repo>/bindings/node`
+# (the conformance table), `tsc --noEmit` on examples/node, and `npm install <repo>/bindings/node`
 # from another project.
 # With $CONCUR_TEST_SUMMARY set, appends "node: N passed, M failed" to it:
 # node's test runner counts ("# pass N" / "# fail M") plus one each for the

@@ -2,7 +2,7 @@
 # Python: builds the concur-auth package with maturin through a plain
 # `pip install ./bindings/python[test]` into a fresh venv (target/py-venv),
 # builds the fake Concur server, runs pytest (the binding's tests and the
-# conformance scenarios S1–S14) and `mypy --strict` on examples/python.
+# conformance table) and `mypy --strict` on examples/python.
 # With $CONCUR_TEST_SUMMARY set, appends "python: N passed, M failed" to it
 # (pytest's tests plus one check for mypy).
 set -euo pipefail

@@ -15,6 +15,10 @@ use common::{quick_options, FakeConcur, FakeConfig};
 use concur_auth::{ApiResponse, Error, Secret, Status, TokenManager};
 use serde_json::Value;
 
+/// How long `access_token_until_renewed` asks, and how often.
+const RENEWAL_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+const RENEWAL_POLL: std::time::Duration = std::time::Duration::from_millis(20);
+
 /// What one scenario has seen so far.
 struct Run {
     fake: FakeConcur,
@@ -132,6 +136,29 @@ impl Run {
                 }
                 first
             }
+            "access_token_until_renewed" => {
+                let old = self.snapshot_access_token();
+                let deadline = tokio::time::Instant::now() + RENEWAL_WAIT;
+                self.tokens.clear();
+                loop {
+                    let result = manager.access_token().await;
+                    let token = match self.outcome(result) {
+                        (_, Some(token)) => token,
+                        (code, None) => break code,
+                    };
+                    let renewed = Some(token.expose()) != old.as_deref();
+                    if self.tokens.last() != Some(&token) {
+                        self.tokens.push(token);
+                    }
+                    if renewed {
+                        break "ok".into();
+                    }
+                    if tokio::time::Instant::now() >= deadline {
+                        break "unchanged".into();
+                    }
+                    tokio::time::sleep(RENEWAL_POLL).await;
+                }
+            }
             "status" => {
                 let result = manager.status().await;
                 let (v, status) = self.outcome(result);
@@ -157,6 +184,12 @@ impl Run {
             other => panic!("unknown action {other}"),
         };
         format!("{action}={value}")
+    }
+
+    /// The access token in the last snapshot of the token file.
+    fn snapshot_access_token(&self) -> Option<String> {
+        let stored: Value = serde_json::from_slice(self.snapshot.as_deref()?).ok()?;
+        stored["access_token"].as_str().map(str::to_owned)
     }
 
     /// Every text form of every library object this run holds.
@@ -235,6 +268,18 @@ impl Run {
                     .collect::<HashSet<_>>()
                     .len()
                     .to_string(),
+                "tokens_from_snapshot" => {
+                    let old = self.snapshot_access_token();
+                    yes(!self.tokens.is_empty()
+                        && self
+                            .tokens
+                            .iter()
+                            .all(|t| Some(t.expose()) == old.as_deref()))
+                }
+                "status_state" => match &self.status {
+                    Some(status) => status.state.as_str().into(),
+                    None => "none".into(),
+                },
                 "response_has_list" => {
                     let field = step["field"].as_str().expect("field");
                     let json = self.response.as_ref().and_then(|r| r.json::<Value>().ok());

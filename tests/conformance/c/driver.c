@@ -14,11 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
 
 #define MAX_CALLERS 128
+/* How long access_token_until_renewed asks, and how often. */
+#define RENEWAL_WAIT_MS 30000
+#define RENEWAL_POLL_MS 20
 
 /* What one scenario has seen so far (strings are arena copies). */
 typedef struct run {
@@ -28,6 +32,7 @@ typedef struct run {
     bool has_status;
     bool status_initialized;
     bool status_expiries;
+    concur_token_state status_state;
     char *status_geolocation; /* NULL when the status named none */
     char *status_strings;     /* every string the status handed out, for the secret scan */
     char *response_body;
@@ -152,6 +157,66 @@ static const char *access_token(run *r, size_t n)
     return outcome;
 }
 
+/* The access token in the last snapshot of the token file, or NULL. */
+static char *snapshot_access_token(run *r)
+{
+    cJSON *stored = parse(r->snapshot);
+    const cJSON *token = cJSON_GetObjectItemCaseSensitive(stored, "access_token");
+    char *copy = cJSON_IsString(token) ? arena_dup(r->t, token->valuestring) : NULL;
+    cJSON_Delete(stored);
+    return copy;
+}
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* Asks until the token differs from the snapshot's; each new value kept once. */
+static const char *access_token_until_renewed(run *r)
+{
+    const char *old = snapshot_access_token(r);
+    int64_t deadline = monotonic_ms() + RENEWAL_WAIT_MS;
+    r->n_tokens = 0;
+    for (;;) {
+        char *token = NULL;
+        concur_status status = concur_manager_access_token(r->t->manager, &token);
+        if (status != CONCUR_STATUS_OK) {
+            return failed_with(r, status);
+        }
+        char *kept = take(r->t, token);
+        if (r->n_tokens == 0 || !streq(r->tokens[r->n_tokens - 1], kept)) {
+            if (r->n_tokens == MAX_CALLERS) {
+                return "too_many_tokens";
+            }
+            r->tokens[r->n_tokens++] = kept;
+        }
+        if (!streq(kept, old)) {
+            return "ok";
+        }
+        if (monotonic_ms() >= deadline) {
+            return "unchanged";
+        }
+        usleep(RENEWAL_POLL_MS * 1000);
+    }
+}
+
+static const char *state_name(concur_token_state state)
+{
+    switch (state) {
+    case CONCUR_TOKEN_STATE_FRESH:
+        return "fresh";
+    case CONCUR_TOKEN_STATE_STALE:
+        return "stale";
+    case CONCUR_TOKEN_STATE_EXPIRED:
+        return "expired";
+    default:
+        return "none";
+    }
+}
+
 static void act(run *r, const cJSON *step)
 {
     test_ctx *t = r->t;
@@ -171,6 +236,7 @@ static void act(run *r, const cJSON *step)
             r->status_initialized = concur_token_status_initialized(token_status);
             r->status_expiries = status_int(token_status, concur_token_status_access_token_expires_at) >= 0 &&
                                  status_int(token_status, concur_token_status_refresh_token_expires_at) >= 0;
+            r->status_state = concur_token_status_state(token_status);
             r->status_geolocation = geo == NULL ? NULL : arena_dup(t, geo);
             r->status_strings = take_status_strings(t, token_status);
         }
@@ -182,6 +248,8 @@ static void act(run *r, const cJSON *step)
             return;
         }
         value = access_token(r, n);
+    } else if (strcmp(action, "access_token_until_renewed") == 0) {
+        value = access_token_until_renewed(r);
     } else if (strcmp(action, "api_get") == 0) {
         const char *path = cJSON_GetObjectItemCaseSensitive(step, "path")->valuestring;
         uint16_t http = 0;
@@ -323,6 +391,13 @@ static void check(run *r, const cJSON *step)
             distinct += seen ? 0 : 1;
         }
         value = arena_printf(t, "%zu", distinct);
+    } else if (strcmp(name, "tokens_from_snapshot") == 0) {
+        const char *old = snapshot_access_token(r);
+        bool all = r->n_tokens > 0 && old != NULL;
+        for (size_t i = 0; i < r->n_tokens; i++) {
+            all = all && streq(r->tokens[i], old);
+        }
+        value = yes(all);
     } else if (strcmp(name, "response_has_list") == 0) {
         cJSON *reply = parse(r->response_body);
         value = yes(cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(reply, field->valuestring)));
@@ -330,7 +405,9 @@ static void check(run *r, const cJSON *step)
     } else if (strncmp(name, "status_", 7) == 0) {
         /* Read from the status accessors when the action ran (data, not JSON). */
         const char *geo = r->status_geolocation;
-        if (strcmp(name, "status_initialized") == 0) {
+        if (strcmp(name, "status_state") == 0) {
+            value = r->has_status ? state_name(r->status_state) : "none";
+        } else if (strcmp(name, "status_initialized") == 0) {
             value = yes(r->has_status && r->status_initialized);
         } else if (strcmp(name, "status_expiries") == 0) {
             value = yes(r->has_status && r->status_expiries);

@@ -54,6 +54,10 @@ namespace ConcurAuth.Tests
     /// <summary>What one scenario has seen so far.</summary>
     sealed class ScenarioRun
     {
+        /// <summary>How long access_token_until_renewed asks, and how often.</summary>
+        static readonly TimeSpan RenewalWait = TimeSpan.FromSeconds(30);
+        const int RenewalPollMs = 20;
+
         readonly Ctx t;
         TokenManager manager;
         List<string> tokens = new List<string>();
@@ -131,6 +135,9 @@ namespace ConcurAuth.Tests
                 case "access_token":
                     value = AccessToken(int.Parse(Json.Str(step, "callers") ?? "1"));
                     break;
+                case "access_token_until_renewed":
+                    value = UntilRenewed();
+                    break;
                 case "status":
                     value = Attempt(() => status = manager.Status());
                     break;
@@ -176,6 +183,30 @@ namespace ConcurAuth.Tests
             threads.ForEach(th => th.Join());
             tokens = results.Where(r => r != null).ToList();
             return codes.FirstOrDefault(c => c != null) ?? "ok";
+        }
+
+        /// <summary>The access token in the last snapshot of the token file.</summary>
+        string SnapshotAccessToken()
+        {
+            return snapshot == null ? null : Json.Str(Json.Parse(Encoding.UTF8.GetString(snapshot)), "access_token");
+        }
+
+        /// <summary>Asks until the token differs from the snapshot's; each new value kept once.</summary>
+        string UntilRenewed()
+        {
+            string old = SnapshotAccessToken();
+            Stopwatch clock = Stopwatch.StartNew();
+            tokens = new List<string>();
+            while (true)
+            {
+                string token = null;
+                string value = Attempt(() => token = manager.AccessToken());
+                if (token == null) return value;
+                if (tokens.Count == 0 || tokens[tokens.Count - 1] != token) tokens.Add(token);
+                if (token != old) return "ok";
+                if (clock.Elapsed >= RenewalWait) return "unchanged";
+                Thread.Sleep(RenewalPollMs);
+            }
         }
 
         /// <summary>Every text form of every library object this run holds.</summary>
@@ -245,6 +276,13 @@ namespace ConcurAuth.Tests
                     break;
                 case "distinct_tokens":
                     value = tokens.Distinct().Count().ToString();
+                    break;
+                case "tokens_from_snapshot":
+                    string old = SnapshotAccessToken();
+                    value = Yes(tokens.Count > 0 && tokens.All(token => token == old));
+                    break;
+                case "status_state":
+                    value = status == null ? "none" : status.State.ToString().ToLowerInvariant();
                     break;
                 case "response_has_list":
                     XElement field = response == null ? null : Json.Parse(response.Body).Element(Json.Str(step, "field"));

@@ -14,6 +14,9 @@ import { managerIn, repoDir, startFake, tempDir } from '../../../bindings/node/_
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const table = JSON.parse(fs.readFileSync(path.join(here, '..', 'scenarios.json'), 'utf8')).scenarios;
+// How long `access_token_until_renewed` asks, and how often (ms).
+const RENEWAL_WAIT_MS = 30_000;
+const RENEWAL_POLL_MS = 20;
 const outDir = process.env.CONCUR_CONFORMANCE_OUT || path.join(repoDir, 'target', 'conformance');
 
 /** What one scenario has seen so far. */
@@ -92,6 +95,9 @@ class Run {
         value = results.find(([v]) => v !== 'ok')?.[0] ?? 'ok';
         break;
       }
+      case 'access_token_until_renewed':
+        value = await this.untilRenewed(m);
+        break;
       case 'status': {
         const [v, status] = await this.attempt(m.status());
         this.status = status ?? this.status;
@@ -111,6 +117,30 @@ class Run {
         throw new Error(`unknown action ${step.do}`);
     }
     return `${step.do}=${value}`;
+  }
+
+  /** The access token in the last snapshot of the token file. */
+  snapshotAccessToken() {
+    try {
+      return JSON.parse(this.snapshot?.toString('utf8') ?? '').access_token ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Asks until the token differs from the snapshot's; each new value kept once. */
+  async untilRenewed(m) {
+    const old = this.snapshotAccessToken();
+    const deadline = Date.now() + RENEWAL_WAIT_MS;
+    this.tokens = [];
+    for (;;) {
+      const [value, token] = await this.attempt(m.accessToken());
+      if (token === null) return value;
+      if (this.tokens.at(-1) !== token) this.tokens.push(token);
+      if (token !== old) return 'ok';
+      if (Date.now() >= deadline) return 'unchanged';
+      await new Promise((resolve) => setTimeout(resolve, RENEWAL_POLL_MS));
+    }
   }
 
   /** Every text form of every library object this run holds. */
@@ -164,6 +194,14 @@ class Run {
       }
       case 'distinct_tokens':
         value = String(new Set(this.tokens).size);
+        break;
+      case 'tokens_from_snapshot': {
+        const old = this.snapshotAccessToken();
+        value = yes(this.tokens.length > 0 && this.tokens.every((t) => t === old));
+        break;
+      }
+      case 'status_state':
+        value = this.status?.state ?? 'none';
         break;
       case 'response_has_list':
         value = yes(!!this.response && Array.isArray(this.response.json()[step.field]));

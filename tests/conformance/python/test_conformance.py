@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Iterator, Optional
@@ -22,7 +23,9 @@ from fakeconcur import FakeConcur, binary_path
 
 HERE = Path(__file__).resolve().parent
 TABLE = json.loads((HERE.parent / "scenarios.json").read_text())["scenarios"]
-OUT = Path(os.environ.get("CONCUR_CONFORMANCE_OUT") or HERE.parents[1] / "target" / "conformance")
+# How long ``access_token_until_renewed`` asks, and how often (seconds).
+RENEWAL_WAIT, RENEWAL_POLL = 30.0, 0.02
+OUT = Path(os.environ.get("CONCUR_CONFORMANCE_OUT") or HERE.parents[2] / "target" / "conformance")
 
 
 class Run:
@@ -85,6 +88,8 @@ class Run:
                 results = list(pool.map(lambda _: self.attempt(manager.access_token), range(callers)))
             self.tokens = [token for _, token in results if token is not None]
             value = next((v for v, _ in results if v != "ok"), "ok")
+        elif action == "access_token_until_renewed":
+            value = self.until_renewed(manager)
         elif action == "status":
             value, status = self.attempt(manager.status)
             self.status = status or self.status
@@ -98,6 +103,30 @@ class Run:
         else:
             raise AssertionError(f"unknown action {action}")
         return f"{action}={value}"
+
+    def snapshot_access_token(self) -> Optional[str]:
+        """The access token in the last snapshot of the token file."""
+        try:
+            return json.loads(self.snapshot or b"").get("access_token")
+        except ValueError:
+            return None
+
+    def until_renewed(self, manager: TokenManager) -> str:
+        """Asks until the token differs from the snapshot's; each new value kept once."""
+        old = self.snapshot_access_token()
+        deadline = time.monotonic() + RENEWAL_WAIT
+        self.tokens = []
+        while True:
+            value, token = self.attempt(manager.access_token)
+            if token is None:
+                return value
+            if not self.tokens or self.tokens[-1] != token:
+                self.tokens.append(token)
+            if token != old:
+                return "ok"
+            if time.monotonic() >= deadline:
+                return "unchanged"
+            time.sleep(RENEWAL_POLL)
 
     def texts(self) -> list[str]:
         """Every text form of every library object this run holds."""
@@ -144,6 +173,11 @@ class Run:
             value = yes(len(kept) == 1 and kept[0].read_bytes() == self.written)
         elif check == "distinct_tokens":
             value = str(len(set(self.tokens)))
+        elif check == "tokens_from_snapshot":
+            old = self.snapshot_access_token()
+            value = yes(bool(self.tokens) and all(t == old for t in self.tokens))
+        elif check == "status_state":
+            value = self.status.state if self.status is not None else "none"
         elif check == "response_has_list":
             value = yes(self.response is not None and isinstance(self.response.json().get(step["field"]), list))
         elif check == "status_initialized":
