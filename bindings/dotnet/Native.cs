@@ -65,5 +65,12 @@ namespace ConcurAuth
         internal static extern int concur_manager_request(ManagerHandle manager, byte[] method, byte[] path,
                                                           byte[] bodyJson, out ushort httpStatus, out IntPtr body);
         [DllImport(Lib)] internal static extern int concur_manager_revoke(ManagerHandle manager);
+
+        [DllImport(Lib)]
+        internal static extern int concur_list_open(ManagerHandle manager, byte[] path, uint pageSize, out ListHandle list);
+        [DllImport(Lib)] internal static extern int concur_list_next(ListHandle list, out IntPtr recordJson);
+        [DllImport(Lib)] internal static extern ulong concur_list_records_read(ListHandle list);
+        [DllImport(Lib)] internal static extern ulong concur_list_next_start_index(ListHandle list);
+        [DllImport(Lib)] internal static extern void concur_list_free(IntPtr list);
     }
 }

@@ -131,6 +131,25 @@ namespace ConcurAuth
             return new ApiResponse(httpStatus, Utf8.Take(text));
         }
 
+        /// <summary>
+        /// A whole list, e.g. ReadList("/profile/identity/v4/Users") (null: that one), paged
+        /// with startIndex/count (<paramref name="pageSize"/> records a page; 0: the maximum,
+        /// 100). Other query parameters are sent with every page; a startIndex in the path is
+        /// where the read begins. Nothing is sent until the first record is asked for.
+        /// </summary>
+        public ListReader ReadList(string path = null, uint pageSize = 0)
+        {
+            byte[] p = Utf8.Encode(path, "path");
+            ListHandle list;
+            int status = Native.concur_list_open(handle, p, pageSize, out list);
+            if (status != 0)
+            {
+                if (list != null) list.Dispose();
+                Errors.Check(status);
+            }
+            return new ListReader(list);
+        }
+
         /// <summary>Revokes the app's refresh tokens for this company and removes the token file.</summary>
         public void Revoke()
         {
