@@ -28,6 +28,7 @@ mod credentials;
 mod error;
 #[doc(hidden)]
 pub mod fuzz_checks;
+mod generation;
 mod hosts;
 mod http;
 mod json_fields;
@@ -45,6 +46,7 @@ mod token;
 pub use client::{parse_method, ApiClient, ApiResponse};
 pub use credentials::{env as credentials_env, Credentials};
 pub use error::{Error, ErrorKind, Result};
+pub use generation::TokenGeneration;
 pub use hosts::{is_loopback, HostPolicy, DEFAULT_BASE_URL};
 pub use http::{HttpOptions, CORRELATION_HEADER};
 pub use manager::TokenManager;

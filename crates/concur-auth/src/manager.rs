@@ -22,6 +22,7 @@ use reqwest::Url;
 
 use crate::credentials::Credentials;
 use crate::error::{Error, ErrorKind, Result};
+use crate::generation::TokenGeneration;
 use crate::hosts::HostPolicy;
 use crate::http::Http;
 use crate::options::{ManagerOptions, DEFAULT_TOKEN_FILE};
@@ -47,6 +48,8 @@ struct Inner {
     options: ManagerOptions,
     /// The adopted record and the Unix second its access token turns stale.
     cache: RwLock<Option<Cached>>,
+    /// Moves at every write of `cache` (see [`TokenGeneration`]).
+    generation: Arc<TokenGeneration>,
     /// The one refresh in flight, and how the last one ended.
     flights: Mutex<Flights>,
     /// A refreshed record whose save failed: saved first at the next attempt, so
@@ -174,6 +177,7 @@ impl TokenManager {
                 http,
                 options,
                 cache: RwLock::new(None),
+                generation: Arc::default(),
                 flights: Mutex::new(Flights::default()),
                 unsaved: Mutex::new(None),
                 warned_expiring: AtomicBool::new(false),
@@ -258,22 +262,36 @@ impl TokenManager {
     /// returned, after making sure one background refresh is running. Expired
     /// (or stale in strict mode): `None`, the caller must wait for a refresh.
     pub fn cached_access_token(&self) -> Option<Secret> {
+        self.cached_access_token_until().map(|(token, _)| token)
+    }
+
+    /// [`Self::cached_access_token`], with the Unix second the token turns
+    /// stale when it is fresh now (`None` when it is served stale). For a
+    /// binding that keeps its own copy of the token: the copy may be served
+    /// without asking again until that second, unless [`Self::token_generation`]
+    /// moves first; a token served stale must be asked for at every call (that
+    /// is what keeps one background refresh running).
+    pub fn cached_access_token_until(&self) -> Option<(Secret, Option<i64>)> {
         let now = unix_now();
-        let (token, stale) = {
+        let token = {
             let cache = self.inner.cache.read().expect("token cache poisoned");
             let cached = cache.as_ref()?;
             if now < cached.stale_at {
-                return Some(cached.token.clone());
+                return Some((cached.token.clone(), Some(cached.stale_at)));
             }
             if self.inner.options.strict || now >= cached.hard_at {
                 return None;
             }
-            (cached.token.clone(), true)
+            cached.token.clone()
         };
-        if stale {
-            self.refresh_in_background();
-        }
-        Some(token)
+        self.refresh_in_background();
+        Some((token, None))
+    }
+
+    /// The counter that moves whenever the cached token changes or is cleared
+    /// (shared by this manager's clones): see [`TokenGeneration`].
+    pub fn token_generation(&self) -> Arc<TokenGeneration> {
+        Arc::clone(&self.inner.generation)
     }
 
     /// Waits for the refresh in flight, if any, and returns how it ended: what a
@@ -430,7 +448,7 @@ impl TokenManager {
                 .api_origin()
                 .unwrap_or_else(|| inner.policy.base().clone());
             protocol::revoke(&inner.http, &inner.policy, &origin, &token).await?;
-            *inner.cache.write().expect("token cache poisoned") = None;
+            manager.set_cache(None);
             inner.store.clear().await?;
             tracing::info!("refresh tokens revoked; the token store was cleared");
             Ok(())
@@ -820,13 +838,22 @@ impl TokenManager {
             ));
         };
         self.warn_if_expiring(&record);
-        *self.inner.cache.write().expect("token cache poisoned") = Some(Cached {
+        self.set_cache(Some(Cached {
             token: token.clone(),
             stale_at: times.stale_at,
             hard_at: times.hard_at,
             origin,
-        });
+        }));
         Ok(token)
+    }
+
+    /// The one place the cache is written: the generation moves under the same
+    /// lock, after the write, so a reader that sees the new value sees the new
+    /// token (see [`TokenGeneration::get`]).
+    fn set_cache(&self, cached: Option<Cached>) {
+        let mut cache = self.inner.cache.write().expect("token cache poisoned");
+        *cache = cached;
+        self.inner.generation.bump();
     }
 
     fn warn_if_expiring(&self, record: &TokenRecord) {
