@@ -223,7 +223,7 @@ const NativeTokenManager = native.TokenManager;
 const NativeApiResponse = native.ApiResponse;
 const managerProto = NativeTokenManager.prototype;
 
-for (const name of ['accessToken', 'forceRefresh', 'exchangeRequestToken', 'status', 'revoke', 'apiUrl', 'replaceRejected']) {
+for (const name of ['forceRefresh', 'exchangeRequestToken', 'status', 'revoke', 'apiUrl', 'replaceRejected']) {
   patch(managerProto, name, wrapAsync);
 }
 patch(managerProto, 'request', (fn) =>
@@ -235,7 +235,125 @@ patch(managerProto, 'request', (fn) =>
       : fn.call(this, method, requestPath, body);
   }),
 );
-patch(managerProto, 'cachedAccessToken', wrapSync);
+
+// ---------------------------------------------------------------------------
+// accessToken() and cachedAccessToken(): the token's JavaScript string is kept
+//
+// Building the string in Rust at every call cost ~14x a bare `await` (issue
+// 17). So each manager keeps a copy of the token's string here, with the value
+// of the core's change counter read before it was taken (the native module maps
+// that counter into an Int32Array: JavaScript reads it without calling Rust;
+// the core moves it at every change of the cached token: any refresh, a
+// forced one, a 401 replacement, a token adopted from the store, a revoke) and
+// the instant the token turns stale. The copy is served while the counter is
+// unchanged and that instant is ahead; otherwise the core answers, exactly as
+// it did before the copy: a stale token is served while the core keeps one
+// background refresh running (so past the stale instant every call reaches the
+// core), an expired one is waited for. Time alone never keeps a copy the core
+// has replaced, and the copy never outlives the fresh window the core gave it.
+
+const nativeAccessToken = wrapAsync(managerProto.accessToken);
+const nativeCachedAccessTokenUntil = takeNative('cachedAccessTokenUntil');
+const nativeTokenGeneration = takeNative('tokenGeneration');
+
+/** The native method for this file alone: taken off the public prototype. */
+function takeNative(name) {
+  const fn = managerProto[name];
+  if (typeof fn !== 'function') throw new Error(`concur-auth: native ${name} is missing`);
+  delete managerProto[name];
+  return fn;
+}
+
+/** Returns its argument from `super()`, so that a subclass adds its private fields to any object. */
+class Stamped {
+  constructor(target) {
+    return target;
+  }
+}
+
+/**
+ * One manager's copy of its token, in a private field of the manager itself:
+ * no inspect, JSON, property listing or Proxy reaches it.
+ */
+class TokenCopy extends Stamped {
+  #copy;
+
+  constructor(manager, copy) {
+    super(manager);
+    this.#copy = copy;
+  }
+
+  /** The manager's copy, current or not; undefined before its first call. */
+  static #of(manager) {
+    return typeof manager === 'object' && manager !== null && #copy in manager ? manager.#copy : undefined;
+  }
+
+  /** The copy, if it is current: the hot path (no call into Rust). */
+  static current(manager) {
+    const copy = TokenCopy.#of(manager);
+    return copy !== undefined && copy.counter !== null && copy.counter[0] === copy.generation && Date.now() < copy.freshUntil
+      ? copy
+      : undefined;
+  }
+
+  /**
+   * The core's cached token (`{ token, freshUntilMs }`, or null when it must be
+   * waited for), kept as the copy when it is fresh. A stale token is served
+   * (the core has made sure one background refresh runs) but not kept.
+   */
+  static fromCore(manager) {
+    let copy = TokenCopy.#of(manager);
+    if (copy === undefined) {
+      // The first call; the native call also refuses a `this` that is no manager.
+      const buffer = nativeTokenGeneration.call(manager);
+      copy = { counter: buffer ? new Int32Array(buffer) : null, generation: 0, freshUntil: 0, token: '' };
+      new TokenCopy(manager, copy);
+    }
+    // Read before the token: a change in between leaves the copy outdated, never kept.
+    const generation = copy.counter === null ? 0 : copy.counter[0];
+    const cached = nativeCachedAccessTokenUntil.call(manager);
+    if (cached !== null && cached.freshUntilMs !== null && copy.counter !== null) {
+      copy.token = cached.token;
+      copy.generation = generation;
+      copy.freshUntil = cached.freshUntilMs;
+    }
+    return cached;
+  }
+
+  static {
+    Object.defineProperty(managerProto, 'accessToken', {
+      value: function accessToken() {
+        const copy = TokenCopy.current(this);
+        if (copy !== undefined) return Promise.resolve(copy.token);
+        let cached;
+        try {
+          cached = TokenCopy.fromCore(this);
+        } catch (err) {
+          return Promise.reject(toConcurError(err));
+        }
+        // null: expired, nothing adopted yet, or stale in strict mode; the core waits for one shared refresh.
+        return cached === null ? nativeAccessToken.call(this) : Promise.resolve(cached.token);
+      },
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+    Object.defineProperty(managerProto, 'cachedAccessToken', {
+      value: function cachedAccessToken() {
+        const copy = TokenCopy.current(this);
+        if (copy !== undefined) return copy.token;
+        try {
+          return TokenCopy.fromCore(this)?.token ?? null;
+        } catch (err) {
+          throw toConcurError(err);
+        }
+      },
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  }
+}
 
 Object.defineProperty(managerProto, util.inspect.custom, {
   value: function inspect(depth, options, inspectFn = util.inspect) {

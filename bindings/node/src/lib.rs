@@ -2,6 +2,7 @@
 //!
 //! One file per core concept, each only translating: `manager.rs`
 //! (`TokenManager`), `client.rs` (`ApiResponse`), `status.rs` (`Status`), `pager.rs` (`Pager`, whole lists),
+//! `token_copy.rs` (what lets `index.js` keep the token's JavaScript string),
 //! `errors.rs` (the structured error `index.js` turns into `ConcurAuthError`
 //! subclasses), plus `runtime.rs`, the one place that turns a future on the
 //! core's shared runtime into a promise. `index.js` wraps this module;
@@ -13,6 +14,7 @@ mod manager;
 mod pager;
 mod runtime;
 mod status;
+mod token_copy;
 
 pub use client::ApiResponse;
 pub use errors::{error_codes, error_families};

@@ -5,6 +5,7 @@
 //! the JavaScript thread. Nothing here decides when to refresh, how to lock or
 //! what an error means: the core does.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use concur_auth::{Credentials, ErrorKind, ManagerOptions};
@@ -17,6 +18,7 @@ use crate::errors;
 use crate::pager::Pager;
 use crate::runtime::promise;
 use crate::status::{nullable, Status};
+use crate::token_copy::{cached_token, generation_buffer};
 
 /// Options of `TokenManager.fromFiles()`; every field is optional.
 #[napi(object)]
@@ -136,6 +138,18 @@ pub struct ManagerDescription {
 #[derive(Debug)]
 pub struct TokenManager {
     inner: concur_auth::TokenManager,
+    /// `tokenGeneration()` has mapped the counter once: V8 refuses two
+    /// buffers over the same memory.
+    generation_mapped: AtomicBool,
+}
+
+impl From<concur_auth::TokenManager> for TokenManager {
+    fn from(inner: concur_auth::TokenManager) -> Self {
+        TokenManager {
+            inner,
+            generation_mapped: AtomicBool::new(false),
+        }
+    }
 }
 
 /// A number of seconds as a duration. Only what no duration can hold
@@ -269,7 +283,7 @@ impl TokenManager {
             &location,
             options,
         ))?;
-        Ok(TokenManager { inner })
+        Ok(TokenManager::from(inner))
     }
 
     /// The tutorials' setup: `credentials.json` (default) and
@@ -297,7 +311,7 @@ impl TokenManager {
                 options,
             ))?,
         };
-        Ok(TokenManager { inner })
+        Ok(TokenManager::from(inner))
     }
 
     /// Credentials from `CONCUR_CLIENT_ID`, `CONCUR_CLIENT_SECRET` (and, for the
@@ -307,7 +321,7 @@ impl TokenManager {
     #[napi(factory, catch_unwind)]
     pub fn from_env() -> Result<Self> {
         let inner = core(concur_auth::TokenManager::from_env())?;
-        Ok(TokenManager { inner })
+        Ok(TokenManager::from(inner))
     }
 
     /// A valid access token: the cached one while it has more than the leeway
@@ -331,6 +345,28 @@ impl TokenManager {
         self.inner
             .cached_access_token()
             .map(|token| token.expose().to_owned())
+    }
+
+    /// For `index.js` only (taken off the prototype there): the cached token
+    /// and until when a copy of it may be served (see `token_copy.rs`).
+    /// Stale: served, and one background refresh is running, as `accessToken()`.
+    #[napi(skip_typescript, catch_unwind)]
+    pub fn cached_access_token_until<'env>(&self, env: &'env Env) -> Result<Option<Object<'env>>> {
+        self.inner
+            .cached_access_token_until()
+            .map(|(token, fresh_until)| cached_token(env, token.expose(), fresh_until))
+            .transpose()
+    }
+
+    /// For `index.js` only (taken off the prototype there): the counter that
+    /// moves whenever the cached token changes, as an `ArrayBuffer` of one
+    /// `u32`; `null` the second time, or where external buffers are refused.
+    #[napi(skip_typescript, catch_unwind)]
+    pub fn token_generation<'env>(&self, env: &'env Env) -> Option<Object<'env>> {
+        if self.generation_mapped.swap(true, Ordering::SeqCst) {
+            return None;
+        }
+        generation_buffer(env, self.inner.token_generation())
     }
 
     /// Refreshes now, whatever the cached token's age; resolves to the new token.
