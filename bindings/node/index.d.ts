@@ -131,9 +131,12 @@ export declare class Pager {
    * page: calling again retries it.
    */
   nextPage(): Promise<ListPage | null>
-  /** Records received so far. */
+  /** Records received so far (as of the last page that settled). */
   get recordsRead(): number
-  /** The `startIndex` of the next page to ask for. */
+  /**
+   * The `startIndex` of the next page to ask for (as of the last page that
+   * settled; after a failure, the page that failed).
+   */
   get nextStartIndex(): number
 }
 

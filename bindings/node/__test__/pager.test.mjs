@@ -100,6 +100,19 @@ test('a page failing for good throws a typed error that keeps what was read', as
   assert.equal((await readAll(pager)).length, 150);
 });
 
+test('recordsRead and nextStartIndex answer while a page is in flight', async () => {
+  await users(150);
+  await pageFault(101, { kind: 'delay', ms: 1000 });
+  const pager = manager.readList();
+  const records = pager[Symbol.asyncIterator]();
+  for (let i = 0; i < 100; i += 1) await records.next();
+  const second = records.next(); // asks for the page at 101, slowed down
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.deepEqual([pager.recordsRead, pager.nextStartIndex], [100, 101]);
+  assert.equal((await second).value.userName, 'user101@example.com');
+  assert.deepEqual([pager.recordsRead, pager.nextStartIndex], [150, 151]);
+});
+
 test('a list that changes size while read', async () => {
   await users(250);
   let pager = manager.readList();

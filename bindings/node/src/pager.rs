@@ -4,6 +4,7 @@
 //! core `ApiClient` call on the shared runtime, so the manager's token, retry
 //! and 401 rules apply; the event loop never waits.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use napi::bindgen_prelude::Object;
@@ -34,12 +35,37 @@ impl Rejection for concur_auth::PageError {
 #[derive(Debug)]
 pub struct Pager {
     inner: Arc<Mutex<concur_auth::Pager>>,
+    /// How far the read got as of the last settled page. The pager itself is
+    /// locked while a page is in flight; the getters read these instead, so
+    /// they answer at once (never "unknown") in the middle of a page.
+    progress: Arc<Progress>,
+}
+
+#[derive(Debug)]
+struct Progress {
+    records_read: AtomicU64,
+    next_start_index: AtomicU64,
+}
+
+impl Progress {
+    fn record(&self, pager: &concur_auth::Pager) {
+        self.records_read
+            .store(pager.records_read(), Ordering::Relaxed);
+        self.next_start_index
+            .store(pager.next_start_index(), Ordering::Relaxed);
+    }
 }
 
 impl Pager {
     pub(crate) fn new(pager: concur_auth::Pager) -> Self {
+        let progress = Arc::new(Progress {
+            records_read: AtomicU64::new(0),
+            next_start_index: AtomicU64::new(0),
+        });
+        progress.record(&pager);
         Pager {
             inner: Arc::new(Mutex::new(pager)),
+            progress,
         }
     }
 }
@@ -51,10 +77,13 @@ impl Pager {
     /// page: calling again retries it.
     #[napi(ts_return_type = "Promise<ListPage | null>", catch_unwind)]
     pub fn next_page<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
-        let pager = self.inner.clone();
+        let (pager, progress) = (self.inner.clone(), self.progress.clone());
         // JSON text: V8's JSON.parse (in index.js) builds the objects fastest.
         promise_with(env, async move {
-            let page = pager.lock().await.next_page().await?;
+            let mut pager = pager.lock().await;
+            let page = pager.next_page().await;
+            progress.record(&pager);
+            let page = page?;
             Ok::<_, concur_auth::PageError>(page.map(|page| {
                 serde_json::json!({
                     "startIndex": page.start_index,
@@ -67,19 +96,16 @@ impl Pager {
         })
     }
 
-    /// Records received so far.
+    /// Records received so far (as of the last page that settled).
     #[napi(getter, catch_unwind)]
     pub fn records_read(&self) -> f64 {
-        self.inner
-            .try_lock()
-            .map_or(f64::NAN, |p| p.records_read() as f64)
+        self.progress.records_read.load(Ordering::Relaxed) as f64
     }
 
-    /// The `startIndex` of the next page to ask for.
+    /// The `startIndex` of the next page to ask for (as of the last page that
+    /// settled; after a failure, the page that failed).
     #[napi(getter, catch_unwind)]
     pub fn next_start_index(&self) -> f64 {
-        self.inner
-            .try_lock()
-            .map_or(f64::NAN, |p| p.next_start_index() as f64)
+        self.progress.next_start_index.load(Ordering::Relaxed) as f64
     }
 }

@@ -4,6 +4,7 @@ iterator, against the fake server's paged user list."""
 from __future__ import annotations
 
 import asyncio
+import pickle
 from typing import Any
 
 import pytest
@@ -78,6 +79,10 @@ def test_a_page_failing_for_good_keeps_what_was_read(fake: Any, manager: TokenMa
     assert error.http_status == 503
     for secret in fake.secrets():
         assert secret not in str(error) and secret not in repr(error)
+    # The progress survives a trip through multiprocessing / concurrent.futures.
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is ServerError
+    assert (copy.records_read, copy.pages_read, copy.next_start_index, copy.http_status) == (100, 1, 101, 503)
     # The pager stayed on the failed page: once the server heals, it reads on.
     fake.admin("DELETE", "/_admin/faults")
     assert len(list(pager)) == 150

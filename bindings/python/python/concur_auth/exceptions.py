@@ -101,12 +101,26 @@ class ConcurAuthError(Exception):
                     "correlation_id": self.correlation_id,
                     "message": self.message,
                 },
+                {
+                    "records_read": self.records_read,
+                    "pages_read": self.pages_read,
+                    "next_start_index": self.next_start_index,
+                },
             ),
         )
 
 
-def _restore(cls: type[ConcurAuthError], text: str, details: dict[str, Any]) -> ConcurAuthError:
-    return cls(text, **details)
+def _restore(
+    cls: type[ConcurAuthError],
+    text: str,
+    details: dict[str, Any],
+    progress: Optional[dict[str, Optional[int]]] = None,
+) -> ConcurAuthError:
+    error = cls(text, **details)
+    # A list read's progress is set after construction (see TokenManager.read_list).
+    for name, value in (progress or {}).items():
+        setattr(error, name, value)
+    return error
 
 
 class ConfigurationError(ConcurAuthError):
