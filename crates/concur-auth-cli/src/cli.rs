@@ -70,7 +70,13 @@ pub enum Command {
     /// Write an empty credentials.json template (mode 0600; never overwrites).
     Init,
     /// Exchange the company request token for a refresh token and store it (one time).
-    Exchange,
+    /// Refuses to replace a live refresh token (exit 3) unless --force.
+    Exchange {
+        /// Replace this app's live (not expired) refresh token. Another app's live
+        /// token is never replaced: use a separate token store for this app.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print a valid access token and nothing else: curl -H "Authorization: Bearer $(concur-auth token)".
     Token,
     /// Refresh now, whatever the access token's age (under the store's lock): run it

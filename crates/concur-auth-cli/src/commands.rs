@@ -7,7 +7,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use concur_auth::{
-    Credentials, Error, ErrorKind, ManagerOptions, Result, Status, TokenManager, TokenState,
+    Credentials, Error, ErrorKind, ExchangeOptions, ManagerOptions, Result, Status, TokenManager,
+    TokenState,
 };
 
 use crate::cli::Cli;
@@ -82,9 +83,12 @@ pub fn write_new_private_file(path: &Path, bytes: &[u8]) -> Result<()> {
         })
 }
 
-/// `exchange`: the one-time request token → refresh token step.
-pub async fn exchange(cli: &Cli) -> Result<()> {
-    let status = manager(cli)?.exchange_request_token().await?;
+/// `exchange`: the one-time request token → refresh token step; `--force`
+/// replaces this app's live refresh token (without it, that is refused).
+pub async fn exchange(cli: &Cli, force: bool) -> Result<()> {
+    let status = manager(cli)?
+        .exchange_request_token_with(ExchangeOptions { force })
+        .await?;
     println!("refresh token stored in the token store ({})", status.store);
     print!("{}", status_text(&status));
     Ok(())

@@ -7,7 +7,8 @@ pub const HELP: &str = "Exit codes:
   0  success
   1  unexpected failure
   2  usage error (bad arguments)
-  3  configuration: a credentials field or option is missing or wrong
+  3  configuration: a credentials field or option is missing or wrong, or `exchange`
+     would replace a live refresh token (add --force, or `revoke` first)
   4  Concur refused the credentials
   5  a company request token is needed (no refresh token stored, or it expired)
   6  Concur unreachable, timing out or failing (try again later)

@@ -34,7 +34,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match &cli.command {
             Command::Init => commands::init(&cli.credentials),
-            Command::Exchange => commands::exchange(&cli).await,
+            Command::Exchange { force } => commands::exchange(&cli, *force).await,
             Command::Token => commands::token(&cli).await,
             Command::Refresh => commands::refresh(&cli).await,
             Command::Status { json, check, days } => {

@@ -134,6 +134,45 @@ async fn exchange_token_status_call_revoke() {
     assert_no_secret(&out, &fake.known_secrets());
 }
 
+/// A second `exchange` over a live refresh token is refused (exit 3, the file
+/// unchanged, nothing sent: the request token stays usable); `--force` replaces it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exchange_refuses_a_live_refresh_token_without_force() {
+    let fake = FakeConcur::start(FakeConfig {
+        request_token_single_use: false,
+        ..FakeConfig::default()
+    })
+    .await
+    .unwrap();
+    let url = fake.base_url();
+    let folder = Folder::new();
+    folder.fill_credentials(&fake.config());
+    assert!(folder.run(&url, &["exchange"]).status.success());
+    let token_file = folder.path("refreshTokenObjectFile.json");
+    let before = std::fs::read(&token_file).unwrap();
+
+    let out = folder.run(&url, &["exchange"]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    for words in [
+        "live refresh token",
+        "days left",
+        "exchange --force",
+        "revoke",
+    ] {
+        assert!(stderr.contains(words), "{words}: {stderr}");
+    }
+    assert_no_secret(&out, &fake.known_secrets());
+    assert_eq!(std::fs::read(&token_file).unwrap(), before);
+    assert_eq!(fake.counters().password_grants, 1);
+
+    let out = folder.run(&url, &["exchange", "--force"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(fake.counters().password_grants, 2);
+    assert_ne!(std::fs::read(&token_file).unwrap(), before);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn errors_are_one_line_with_a_documented_exit_code_and_no_secret() {
     let fake = FakeConcur::start(FakeConfig::default()).await.unwrap();

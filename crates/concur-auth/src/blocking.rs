@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::client::ApiResponse;
 use crate::credentials::Credentials;
 use crate::error::Result;
-use crate::options::ManagerOptions;
+use crate::options::{ExchangeOptions, ManagerOptions};
 use crate::runtime::{block_on, runtime};
 use crate::secret::Secret;
 use crate::status::Status;
@@ -85,6 +85,11 @@ impl TokenManager {
     /// See [`crate::TokenManager::exchange_request_token`].
     pub fn exchange_request_token(&self) -> Result<Status> {
         block_on(self.inner.exchange_request_token())
+    }
+
+    /// See [`crate::TokenManager::exchange_request_token_with`].
+    pub fn exchange_request_token_with(&self, options: ExchangeOptions) -> Result<Status> {
+        block_on(self.inner.exchange_request_token_with(options))
     }
 
     /// See [`crate::TokenManager::status`].

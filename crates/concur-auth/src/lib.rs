@@ -51,8 +51,8 @@ pub use hosts::{is_loopback, HostPolicy, DEFAULT_BASE_URL};
 pub use http::{HttpOptions, CORRELATION_HEADER};
 pub use manager::TokenManager;
 pub use options::{
-    env as options_env, limits as option_limits, ManagerOptions, DEFAULT_CREDENTIALS_FILE,
-    DEFAULT_TOKEN_FILE,
+    env as options_env, limits as option_limits, ExchangeOptions, ManagerOptions,
+    DEFAULT_CREDENTIALS_FILE, DEFAULT_TOKEN_FILE,
 };
 pub use pager::{Page, PageError, Pager, DEFAULT_MAX_PAGES, MAX_PAGE_SIZE};
 pub use protocol::{form_fields, parse_token_reply, Grant, TokenReply, MAX_EXPIRES_IN, TOKEN_PATH};

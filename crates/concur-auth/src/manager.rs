@@ -25,7 +25,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::generation::TokenGeneration;
 use crate::hosts::HostPolicy;
 use crate::http::Http;
-use crate::options::{ManagerOptions, DEFAULT_TOKEN_FILE};
+use crate::options::{ExchangeOptions, ManagerOptions, DEFAULT_TOKEN_FILE};
 use crate::protocol::{self, Grant, TokenReply};
 use crate::secret::Secret;
 use crate::status::{Status, REFRESH_WARNING_DAYS};
@@ -356,13 +356,24 @@ impl TokenManager {
     /// "Company Level Authentication" reference), so transient failures are
     /// retried within the retry budget. Runs as its own task: a caller that gives
     /// up does not lose a refresh token Concur has already issued.
+    ///
+    /// Refuses (a `config` error, before anything is sent, so the request token
+    /// stays unused) when the store holds a live refresh token: see
+    /// [`Self::exchange_request_token_with`] to replace this app's own.
     pub async fn exchange_request_token(&self) -> Result<Status> {
+        self.exchange_request_token_with(ExchangeOptions::default())
+            .await
+    }
+
+    /// [`Self::exchange_request_token`], with `options.force` to replace this
+    /// app's live refresh token. Another app's live record is refused even then.
+    pub async fn exchange_request_token_with(&self, options: ExchangeOptions) -> Result<Status> {
         let manager = self.clone();
-        spawn(async move { manager.exchange_under_lease().await }).await?;
+        spawn(async move { manager.exchange_under_lease(options).await }).await?;
         self.status().await
     }
 
-    async fn exchange_under_lease(&self) -> Result<()> {
+    async fn exchange_under_lease(&self, options: ExchangeOptions) -> Result<()> {
         let inner = &self.inner;
         let (company_uuid, request_token) = inner.credentials.company_request()?;
         let _lease = inner.store.lock(inner.options.lock_wait).await?;
@@ -380,8 +391,8 @@ impl TokenManager {
             .as_ref()
             .filter(|r| !r.refresh_token_expired(unix_now()))
         {
-            // Replacing another app's live refresh token would strand that app.
-            self.check_owner(live)?;
+            // Checked before the request token is sent, so a refusal spends nothing.
+            self.check_replaceable(live, options)?;
         }
         let started = Instant::now();
         let mut retry = 0;
@@ -637,17 +648,61 @@ impl TokenManager {
     /// would answer code 105 (or the access token would fail), and calling it
     /// "expired" would send the user after a new request token for nothing.
     fn check_owner(&self, record: &TokenRecord) -> Result<()> {
+        self.check_owner_advising(record, "")
+    }
+
+    /// [`Self::check_owner`], with `advice` appended to the refusal.
+    fn check_owner_advising(&self, record: &TokenRecord, advice: &str) -> Result<()> {
         let ours = self.inner.credentials.client_id();
         match record.client_id.as_deref() {
             Some(theirs) if theirs != ours => Err(Error::new(
                 ErrorKind::Config,
                 format!(
-                    "{} holds tokens of another app (client id {theirs}); these credentials are for client id {ours}. Use that app's credentials, or a separate token store for this app",
+                    "{} holds tokens of another app (client id {theirs}); these credentials are for client id {ours}. Use that app's credentials, or a separate token store for this app{advice}",
                     self.inner.store.describe()
                 ),
             )),
             _ => Ok(()),
         }
+    }
+
+    /// Whether an exchange may replace `live`, a stored refresh token that has
+    /// not expired. Another app's: never (that app would lose its connection
+    /// for good, and force is too easy to pass by habit). This app's: only with
+    /// `options.force`, since a working refresh token is worth more than a
+    /// fresh one, and an accidental re-run must not cost it.
+    fn check_replaceable(&self, live: &TokenRecord, options: ExchangeOptions) -> Result<()> {
+        let store = self.inner.store.describe();
+        self.check_owner_advising(
+            live,
+            &format!(
+                ". Its refresh token is live, and force does not replace another app's live refresh token; if that app no longer needs it, remove the record by hand ({store})"
+            ),
+        )?;
+        if options.force {
+            tracing::warn!(store = %store, "replacing this app's live refresh token (exchange with force)");
+            return Ok(());
+        }
+        let now = unix_now();
+        let expiry = match (
+            live.refresh_token_expires_at,
+            live.refresh_token_days_left(now),
+        ) {
+            (Some(at), Some(days)) => {
+                let when = std::time::UNIX_EPOCH + Duration::from_secs(at.max(0) as u64);
+                format!(
+                    "expires {}, {days} days left",
+                    httpdate::fmt_http_date(when)
+                )
+            }
+            _ => "expiry not recorded".to_owned(),
+        };
+        Err(Error::new(
+            ErrorKind::Config,
+            format!(
+                "{store} already holds a live refresh token of this app ({expiry}); nothing was sent to Concur, so the request token was not spent. The stored token keeps working: to replace it anyway, run `concur-auth exchange --force` (in code: the exchange's force argument); to retire it first, run `concur-auth revoke`"
+            ),
+        ))
     }
 
     /// Whether `record` holds an access token that answers `need`: one that

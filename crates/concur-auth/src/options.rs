@@ -55,6 +55,28 @@ pub mod limits {
     pub const MAX_ELAPSED: Duration = Duration::from_secs(3600);
 }
 
+/// How [`crate::TokenManager::exchange_request_token_with`] treats a refresh
+/// token already stored.
+///
+/// By default an exchange refuses to replace a live (not yet expired) refresh
+/// token: it is what keeps the app connected, and overwriting it by a mistaken
+/// re-run is how production tokens get lost. An expired record, a corrupt one
+/// (moved aside) or none at all needs no force.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ExchangeOptions {
+    /// Replace this app's live refresh token. Never replaces another app's
+    /// live record (that app would lose its connection): that one needs a
+    /// separate store, or removing it by hand.
+    pub force: bool,
+}
+
+impl ExchangeOptions {
+    /// Replace this app's live refresh token (`concur-auth exchange --force`).
+    pub fn forced() -> Self {
+        ExchangeOptions { force: true }
+    }
+}
+
 /// Options of a [`crate::TokenManager`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ManagerOptions {

@@ -97,11 +97,7 @@ impl Status {
                 store,
             };
         };
-        // Rounded to the nearest day: a token issued for 180 days reads 180 for
-        // its first half day, rather than 179 from its second second on.
-        let days_left = record
-            .refresh_token_expires_at
-            .map(|at| (at - now + 43_200).div_euclid(86_400));
+        let days_left = record.refresh_token_days_left(now);
         let expired = record.refresh_token_expired(now);
         let times = record
             .access_token_times(leeway_secs, hard_margin_secs)

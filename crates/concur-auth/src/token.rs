@@ -233,6 +233,14 @@ impl TokenRecord {
     pub fn refresh_token_expired(&self, now: i64) -> bool {
         self.refresh_token_expires_at.is_some_and(|at| at <= now)
     }
+
+    /// Whole days until the refresh token expires, rounded to the nearest day:
+    /// a token issued for 180 days reads 180 for its first half day, rather
+    /// than 179 from its second second on. `None` when the expiry is unknown.
+    pub fn refresh_token_days_left(&self, now: i64) -> Option<i64> {
+        self.refresh_token_expires_at
+            .map(|at| (at - now + 43_200).div_euclid(86_400))
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use common::{quick_options, FakeConcur, FakeConfig};
-use concur_auth::{ApiResponse, Error, Secret, Status, TokenManager};
+use concur_auth::{ApiResponse, Error, ExchangeOptions, Secret, Status, TokenManager};
 use serde_json::Value;
 
 /// How long `access_token_until_renewed` asks, and how often.
@@ -111,7 +111,10 @@ impl Run {
         let manager = self.manager();
         let value = match action {
             "exchange" => {
-                let result = manager.exchange_request_token().await;
+                let force = step["force"] == true;
+                let result = manager
+                    .exchange_request_token_with(ExchangeOptions { force })
+                    .await;
                 let (v, status) = self.outcome(result);
                 self.status = status.or(self.status.take());
                 v

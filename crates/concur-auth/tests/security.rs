@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use concur_auth::{Credentials, ErrorKind, TokenManager};
+use concur_auth::{Credentials, ErrorKind, ExchangeOptions, TokenManager};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_foreign_geolocation_is_refused_before_any_token_goes_there() {
@@ -133,7 +133,10 @@ async fn no_secret_in_any_debug_output_or_error() {
         assert_no_secret(text, &secrets);
     }
     // Errors on every path that touches a secret.
-    let second = manager.exchange_request_token().await.unwrap_err();
+    let second = manager
+        .exchange_request_token_with(ExchangeOptions::forced())
+        .await
+        .unwrap_err();
     assert_eq!(
         second.concur_code(),
         Some(5),
@@ -149,7 +152,10 @@ async fn a_used_request_token_leaves_the_stored_token_untouched() {
     let manager = setup.manager();
     manager.exchange_request_token().await.unwrap();
     let before = std::fs::read(setup.token_path()).unwrap();
-    let err = manager.exchange_request_token().await.unwrap_err();
+    let err = manager
+        .exchange_request_token_with(ExchangeOptions::forced())
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth);
     assert!(err.message().contains("Company Request Token"), "{err}");
     assert_eq!(std::fs::read(setup.token_path()).unwrap(), before);

@@ -4,7 +4,9 @@
 mod common;
 
 use common::*;
-use concur_auth::{ErrorKind, HostPolicy, ManagerOptions, TokenStore};
+use concur_auth::{
+    ErrorKind, ExchangeOptions, HostPolicy, ManagerOptions, TokenRecord, TokenStore,
+};
 
 /// Item 1: Concur retires the old refresh token before we see the reply, so a
 /// refused geolocation must not throw the rotated one away.
@@ -45,8 +47,12 @@ async fn a_kept_unsaved_record_never_overwrites_a_newer_stored_one() {
     let unlucky = manager_over(&setup, ScriptedStore::failing_saves(&setup.token_path(), 1));
     let err = unlucky.access_token().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Store, "{err}");
-    // Meanwhile an administrator runs a new exchange.
-    setup.manager().exchange_request_token().await.unwrap();
+    // Meanwhile an administrator runs a new exchange (over a live record: forced).
+    setup
+        .manager()
+        .exchange_request_token_with(ExchangeOptions::forced())
+        .await
+        .unwrap();
     let exchanged = setup.stored();
     unlucky.force_refresh().await.unwrap();
     assert_eq!(
@@ -207,4 +213,103 @@ async fn a_permission_401_costs_at_most_one_refresh() {
     let err = manager.replace_rejected(&replacement).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Auth, "{err}");
     assert_eq!(setup.fake.counters().refresh_grants, 1);
+}
+
+/// Item 9: an exchange does not replace this app's own live refresh token
+/// unless asked to; the refusal happens before the request token is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exchange_refuses_to_replace_our_live_refresh_token() {
+    let setup = Setup::new().await;
+    let manager = setup.manager();
+    manager.exchange_request_token().await.unwrap();
+    let before = std::fs::read(setup.token_path()).unwrap();
+    let days = manager.status().await.unwrap().refresh_token_days_left;
+    let fresh = setup.fake.mint_request_token();
+    let c = setup.fake.config();
+    write_credentials(
+        &setup.credentials_path(),
+        &c.client_id,
+        &c.client_secret,
+        &c.company_uuid,
+        &fresh,
+    );
+    let manager = setup.manager();
+    let err = manager.exchange_request_token().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+    let message = err.message();
+    assert!(message.contains("live refresh token"), "{err}");
+    assert!(
+        message.contains(&format!("{} days left", days.unwrap())),
+        "{err}"
+    );
+    assert!(
+        message.contains("--force") && message.contains("revoke"),
+        "{err}"
+    );
+    assert_no_secret(message, &setup.secrets());
+    assert_eq!(std::fs::read(setup.token_path()).unwrap(), before);
+    assert_eq!(setup.fake.counters().password_grants, 1, "nothing sent");
+
+    // The request token was not spent: with force it replaces the record.
+    let old = setup.stored().refresh_token;
+    manager
+        .exchange_request_token_with(ExchangeOptions::forced())
+        .await
+        .unwrap();
+    assert_eq!(setup.fake.counters().password_grants, 2);
+    assert_ne!(setup.stored().refresh_token, old);
+    assert!(setup.stored().revision > TokenRecord::from_json(&before).unwrap().revision);
+}
+
+/// Item 9: an expired refresh token is worth nothing; the exchange replaces it
+/// without force, and so it does a record that cannot be read (moved aside).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exchange_replaces_an_expired_or_corrupt_record_without_force() {
+    let setup = Setup::new().await;
+    let mut record = setup.seed_expired_access_token();
+    record.refresh_token_expires_at = Some(now() - 1);
+    std::fs::write(setup.token_path(), record.to_json()).unwrap();
+    let status = setup.manager().exchange_request_token().await.unwrap();
+    assert!(!status.refresh_token_expired, "{status:?}");
+    assert_ne!(setup.stored().refresh_token, record.refresh_token);
+
+    std::fs::write(setup.token_path(), b"{ half").unwrap();
+    let fresh = setup.fake.mint_request_token();
+    let c = setup.fake.config();
+    write_credentials(
+        &setup.credentials_path(),
+        &c.client_id,
+        &c.client_secret,
+        &c.company_uuid,
+        &fresh,
+    );
+    setup.manager().exchange_request_token().await.unwrap();
+    assert_eq!(setup.fake.counters().password_grants, 2);
+    assert!(setup.stored().refresh_token_expires_at.is_some());
+}
+
+/// Item 9: force replaces our own live record, never another app's: that app
+/// would lose its connection, and force is easy to pass by habit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn force_does_not_replace_another_apps_live_refresh_token() {
+    let setup = Setup::new().await;
+    setup.manager().exchange_request_token().await.unwrap();
+    let before = std::fs::read(setup.token_path()).unwrap();
+    write_credentials(
+        &setup.credentials_path(),
+        "another-app-client-id",
+        "another-secret",
+        &setup.fake.config().company_uuid,
+        &setup.fake.mint_request_token(),
+    );
+    let err = setup
+        .manager()
+        .exchange_request_token_with(ExchangeOptions { force: true })
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Config, "{err}");
+    assert!(err.message().contains("another app"), "{err}");
+    assert!(err.message().contains("by hand"), "{err}");
+    assert_eq!(setup.fake.counters().password_grants, 1);
+    assert_eq!(std::fs::read(setup.token_path()).unwrap(), before);
 }
