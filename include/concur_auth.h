@@ -57,6 +57,12 @@
 #define CONCUR_AUTH_VERSION_NUMBER (0 * 10000 + 1 * 100 + 0)
 
 /**
+ * A flag of concur_manager_exchange_with(): replace this app's live (not
+ * expired) refresh token. Another app's live refresh token is never replaced.
+ */
+#define CONCUR_EXCHANGE_FORCE 1
+
+/**
  * The result of every fallible function. `CONCUR_STATUS_OK` (0) is success; the
  * details of a failure are read with the `concur_last_error_*()` functions on
  * the same thread. Each error kind of the library has its own value, named like
@@ -446,16 +452,31 @@ void concur_manager_free(struct concur_manager *manager);
 
 /**
  * The one-time exchange: trades the company request token for a refresh token and
- * saves it in the token file. A request token works once, so this is never
- * retried. On success, when `status_out` is not NULL (it is nullable), it
- * receives the new status (see concur_manager_status()); free it with
- * concur_token_status_free().
+ * saves it in the token file. A request token may be used again within its 24
+ * hours after a network failure, so transient failures are retried within the
+ * retry budget. Refuses with CONCUR_STATUS_CONFIG, before anything is sent (the
+ * request token stays unused), when the store holds a live refresh token: see
+ * concur_manager_exchange_with() and CONCUR_EXCHANGE_FORCE. On success, when
+ * `status_out` is not NULL (it is nullable), it receives the new status (see
+ * concur_manager_status()); free it with concur_token_status_free().
  *
  * # Safety
  * `manager` is NULL or live; `status_out` is NULL or writable.
  */
 enum concur_status concur_manager_exchange(const struct concur_manager *manager,
                                            struct concur_token_status **status_out);
+
+/**
+ * concur_manager_exchange() with `flags`: 0, or CONCUR_EXCHANGE_FORCE to replace
+ * this app's live refresh token. Another app's live record is refused even then
+ * (use a separate token store). Unknown flag bits give CONCUR_STATUS_CONFIG.
+ *
+ * # Safety
+ * `manager` is NULL or live; `status_out` is NULL or writable.
+ */
+enum concur_status concur_manager_exchange_with(const struct concur_manager *manager,
+                                                uint32_t flags,
+                                                struct concur_token_status **status_out);
 
 /**
  * A valid access token, in `*token_out` (free it with concur_string_free(), which

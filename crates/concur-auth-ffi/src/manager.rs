@@ -5,7 +5,7 @@
 use std::ffi::c_char;
 
 use concur_auth::blocking::TokenManager;
-use concur_auth::{Credentials, ManagerOptions};
+use concur_auth::{Credentials, ExchangeOptions, ManagerOptions};
 
 use crate::error::{concur_status, Failure};
 use crate::ffi::{arg_ref, arg_str, free_handle, into_handle, opt_out_arg, opt_str, out_arg};
@@ -122,10 +122,13 @@ pub unsafe extern "C" fn concur_manager_free(manager: *mut concur_manager) {
 }
 
 /// The one-time exchange: trades the company request token for a refresh token and
-/// saves it in the token file. A request token works once, so this is never
-/// retried. On success, when `status_out` is not NULL (it is nullable), it
-/// receives the new status (see concur_manager_status()); free it with
-/// concur_token_status_free().
+/// saves it in the token file. A request token may be used again within its 24
+/// hours after a network failure, so transient failures are retried within the
+/// retry budget. Refuses with CONCUR_STATUS_CONFIG, before anything is sent (the
+/// request token stays unused), when the store holds a live refresh token: see
+/// concur_manager_exchange_with() and CONCUR_EXCHANGE_FORCE. On success, when
+/// `status_out` is not NULL (it is nullable), it receives the new status (see
+/// concur_manager_status()); free it with concur_token_status_free().
 ///
 /// # Safety
 /// `manager` is NULL or live; `status_out` is NULL or writable.
@@ -134,11 +137,55 @@ pub unsafe extern "C" fn concur_manager_exchange(
     manager: *const concur_manager,
     status_out: *mut *mut concur_token_status,
 ) -> concur_status {
-    ffi_status("concur_manager_exchange", || {
+    // SAFETY: forwarded contract.
+    unsafe { exchange("concur_manager_exchange", manager, 0, status_out) }
+}
+
+/// A flag of concur_manager_exchange_with(): replace this app's live (not
+/// expired) refresh token. Another app's live refresh token is never replaced.
+pub const CONCUR_EXCHANGE_FORCE: u32 = 1;
+
+/// concur_manager_exchange() with `flags`: 0, or CONCUR_EXCHANGE_FORCE to replace
+/// this app's live refresh token. Another app's live record is refused even then
+/// (use a separate token store). Unknown flag bits give CONCUR_STATUS_CONFIG.
+///
+/// # Safety
+/// `manager` is NULL or live; `status_out` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn concur_manager_exchange_with(
+    manager: *const concur_manager,
+    flags: u32,
+    status_out: *mut *mut concur_token_status,
+) -> concur_status {
+    // SAFETY: forwarded contract.
+    unsafe { exchange("concur_manager_exchange_with", manager, flags, status_out) }
+}
+
+/// The body of both exchange entry points.
+///
+/// # Safety
+/// As concur_manager_exchange_with().
+unsafe fn exchange(
+    function: &'static str,
+    manager: *const concur_manager,
+    flags: u32,
+    status_out: *mut *mut concur_token_status,
+) -> concur_status {
+    ffi_status(function, || {
         // SAFETY (whole block): forwarded contract.
         let status_out = unsafe { opt_out_arg(status_out, std::ptr::null_mut()) };
         let manager = unsafe { arg_ref(manager, "manager") }?;
-        let status = manager.inner.exchange_request_token()?;
+        let unknown = flags & !CONCUR_EXCHANGE_FORCE;
+        if unknown != 0 {
+            return Err(Failure::new(
+                concur_status::Config,
+                format!("unknown exchange flag bits {unknown:#x}: the only flag is CONCUR_EXCHANGE_FORCE (1)"),
+            ));
+        }
+        let force = flags & CONCUR_EXCHANGE_FORCE != 0;
+        let status = manager
+            .inner
+            .exchange_request_token_with(ExchangeOptions { force })?;
         if let Some(out) = status_out {
             *out = into_handle(concur_token_status::new(status));
         }

@@ -369,6 +369,10 @@ fn manager_functions_check_every_pointer() {
         let m = setup.manager(Some("http://127.0.0.1:9"));
         let mut status_out = null_mut();
         expect_null_argument(concur_manager_exchange(null(), &mut status_out), "manager");
+        expect_null_argument(
+            concur_manager_exchange_with(null(), CONCUR_EXCHANGE_FORCE, &mut status_out),
+            "manager",
+        );
         expect_null_argument(concur_manager_access_token(null(), &mut text), "manager");
         expect_null_argument(concur_manager_access_token(m, null_mut()), "token_out");
         expect_null_argument(concur_manager_force_refresh(null(), &mut text), "manager");

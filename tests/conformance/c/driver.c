@@ -228,7 +228,8 @@ static void act(run *r, const cJSON *step)
     concur_status status = CONCUR_STATUS_OK;
     concur_token_status *token_status = NULL;
     if (strcmp(action, "exchange") == 0 || strcmp(action, "status") == 0) {
-        status = action[0] == 'e' ? concur_manager_exchange(t->manager, &token_status)
+        uint32_t flags = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(step, "force")) ? CONCUR_EXCHANGE_FORCE : 0;
+        status = action[0] == 'e' ? concur_manager_exchange_with(t->manager, flags, &token_status)
                                   : concur_manager_status(t->manager, &token_status);
         if (status == CONCUR_STATUS_OK) {
             const char *geo = concur_token_status_geolocation(token_status);

@@ -94,6 +94,7 @@ static void null_for_every_pointer_argument(test_ctx *t)
     /* Methods. */
     concur_token_status *status_out = NULL;
     CHECK_NULL_ARG(concur_manager_exchange(NULL, &status_out), "manager");
+    CHECK_NULL_ARG(concur_manager_exchange_with(NULL, CONCUR_EXCHANGE_FORCE, &status_out), "manager");
     CHECK_NULL_ARG(concur_manager_access_token(NULL, &text), "manager");
     CHECK_NULL_ARG(concur_manager_access_token(m, NULL), "token_out");
     CHECK_NULL_ARG(concur_manager_force_refresh(NULL, &text), "manager");
@@ -249,6 +250,40 @@ static void happy_path(test_ctx *t)
     CHECK(counter(t, "refresh_grants") == 1);
 }
 
+/* A second exchange over a live refresh token is refused before anything is
+ * sent (the request token stays usable, the file unchanged); with
+ * CONCUR_EXCHANGE_FORCE it replaces the record; unknown flag bits are refused. */
+static void exchange_refuses_a_live_refresh_token_without_force(test_ctx *t)
+{
+    static const char *const reusable[] = {"--reusable-request-token", NULL};
+    CHECK(standard_setup(t, reusable));
+    concur_manager *m = t->manager;
+    CHECK_OK(concur_manager_exchange(m, NULL));
+    size_t len = 0;
+    char *before = read_file(t, t->token_path, &len);
+    CHECK(before != NULL);
+
+    concur_token_status *status = NULL;
+    CHECK_STATUS(concur_manager_exchange(m, &status), CONCUR_STATUS_CONFIG);
+    CHECK(status == NULL);
+    char *message = last_message(t);
+    CHECK(strstr(message, "live refresh token") != NULL);
+    CHECK(strstr(message, "days left") != NULL);
+    CHECK(strstr(message, "--force") != NULL);
+    CHECK(no_secret_in(t, message, "the refusal"));
+    CHECK_STATUS(concur_manager_exchange_with(m, 0, NULL), CONCUR_STATUS_CONFIG);
+    CHECK_STATUS(concur_manager_exchange_with(m, 2, NULL), CONCUR_STATUS_CONFIG);
+    CHECK(strstr(last_message(t), "unknown exchange flag") != NULL);
+    CHECK(streq(read_file(t, t->token_path, &len), before));
+    CHECK(counter(t, "password_grants") == 1);
+
+    CHECK_OK(concur_manager_exchange_with(m, CONCUR_EXCHANGE_FORCE, &status));
+    CHECK(concur_token_status_initialized(status));
+    CHECK(no_secret_in(t, take_status_strings(t, status), "the forced exchange's status"));
+    CHECK(counter(t, "password_grants") == 2);
+    CHECK(!streq(read_file(t, t->token_path, &len), before));
+}
+
 static void bad_credentials(test_ctx *t)
 {
     static const char wrong[] = "wrong-secret-Xy12-very-private";
@@ -355,6 +390,7 @@ const test_case api_tests[] = {
     {"api_invalid_utf8_in_every_string_argument", invalid_utf8_in_every_string_argument},
     {"api_options_are_checked", options_are_checked},
     {"api_happy_path", happy_path},
+    {"api_exchange_refuses_a_live_refresh_token_without_force", exchange_refuses_a_live_refresh_token_without_force},
     {"api_bad_credentials", bad_credentials},
     {"api_four_threads_one_refresh", four_threads_one_refresh},
 };
