@@ -42,7 +42,9 @@ namespace ConcurAuth
                                                       byte[] requestToken, byte[] tokenPath, IntPtr options,
                                                       out ManagerHandle manager);
         [DllImport(Lib)] internal static extern void concur_manager_free(IntPtr manager);
-        [DllImport(Lib)] internal static extern int concur_manager_exchange(ManagerHandle manager, out IntPtr status);
+        [DllImport(Lib)] internal static extern int concur_manager_exchange_with(ManagerHandle manager, uint flags, out IntPtr status);
+        /// <summary>CONCUR_EXCHANGE_FORCE of concur_auth.h.</summary>
+        internal const uint ExchangeForce = 1;
         [DllImport(Lib)] internal static extern int concur_manager_access_token(ManagerHandle manager, out IntPtr token);
         [DllImport(Lib)] internal static extern int concur_manager_force_refresh(ManagerHandle manager, out IntPtr token);
         [DllImport(Lib)] internal static extern int concur_manager_status(ManagerHandle manager, out IntPtr status);

@@ -83,11 +83,16 @@ namespace ConcurAuth
             return value;
         }
 
-        /// <summary>The one-time exchange of the company request token; returns the new status.</summary>
-        public TokenStatus ExchangeRequestToken()
+        /// <summary>
+        /// The one-time exchange of the company request token; returns the new status.
+        /// Refuses (<see cref="ConcurStatus.Config"/>, before anything is sent, so the
+        /// request token stays unused) when the store holds a live refresh token;
+        /// <paramref name="force"/> replaces this app's own (never another app's).
+        /// </summary>
+        public TokenStatus ExchangeRequestToken(bool force = false)
         {
             IntPtr status;
-            Errors.Check(Native.concur_manager_exchange(handle, out status));
+            Errors.Check(Native.concur_manager_exchange_with(handle, force ? Native.ExchangeForce : 0u, out status));
             return TokenStatus.Take(status);
         }
 

@@ -103,6 +103,25 @@ namespace ConcurAuth.Tests
             Assert.Equal(1L, t.Fake.Counter("refresh_grants"), "refresh grants");
         }
 
+        [ConcurTest("binding_exchange_refuses_a_live_refresh_token_without_force")]
+        static void ExchangeNeedsForceOverALiveToken(Ctx t)
+        {
+            t.StartFake("--reusable-request-token");
+            TokenManager m = t.Manager();
+            m.ExchangeRequestToken();
+            string before = File.ReadAllText(t.TokenPath);
+            var e = Assert.Fails(ConcurStatus.Config, () => m.ExchangeRequestToken(), "a live refresh token is stored");
+            Assert.True(e.Message.Contains("live refresh token") && e.Message.Contains("days left"), e.Message);
+            Assert.True(e.Message.Contains("--force"), e.Message);
+            t.Fake.AssertNoSecret(e.ToString(), "the refusal");
+            Assert.Equal(before, File.ReadAllText(t.TokenPath), "the token file is unchanged");
+            Assert.Equal(1L, t.Fake.Counter("password_grants"), "nothing was sent");
+            TokenStatus replaced = m.ExchangeRequestToken(force: true);
+            Assert.True(replaced.Initialized, "initialized: " + replaced);
+            Assert.Equal(2L, t.Fake.Counter("password_grants"), "the forced exchange was sent");
+            Assert.True(before != File.ReadAllText(t.TokenPath), "the record was replaced");
+        }
+
         [ConcurTest("binding_manager_new_with_values")]
         static void ManagerNew(Ctx t)
         {

@@ -130,7 +130,8 @@ namespace ConcurAuth.Tests
             switch (action)
             {
                 case "exchange":
-                    value = Attempt(() => status = manager.ExchangeRequestToken());
+                    bool force = Json.Str(step, "force") == "true";
+                    value = Attempt(() => status = manager.ExchangeRequestToken(force));
                     break;
                 case "access_token":
                     value = AccessToken(int.Parse(Json.Str(step, "callers") ?? "1"));
