@@ -8,7 +8,8 @@
 use std::path::PathBuf;
 
 use concur_auth::{
-    blocking, Credentials, ManagerOptions, Secret, DEFAULT_CREDENTIALS_FILE, DEFAULT_TOKEN_FILE,
+    blocking, Credentials, ExchangeOptions, ManagerOptions, Secret, DEFAULT_CREDENTIALS_FILE,
+    DEFAULT_TOKEN_FILE,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
@@ -187,19 +188,30 @@ impl PyTokenManager {
     }
 
     /// The one-time exchange of the company request token for a refresh
-    /// token, saved at once. Never retried automatically (a request token
-    /// works once). Returns the new status.
-    fn exchange_request_token(&self, py: Python<'_>) -> PyResult<PyStatus> {
-        let status = blocking(py, || self.inner.exchange_request_token())?;
+    /// token, saved at once. Transient failures (timeout, dropped connection,
+    /// 5xx) are retried within the retry budget: a request token may be used
+    /// again within its 24 hours. Refuses (`ConfigError`, before anything is
+    /// sent) to replace a live refresh token unless `force=True`, which
+    /// replaces this app's own (never another app's). Returns the new status.
+    #[pyo3(signature = (*, force=false))]
+    fn exchange_request_token(&self, py: Python<'_>, force: bool) -> PyResult<PyStatus> {
+        let options = ExchangeOptions { force };
+        let status = blocking(py, || self.inner.exchange_request_token_with(options))?;
         Ok(PyStatus::new(status))
     }
 
-    /// `await manager.exchange_request_token_async()`.
-    fn exchange_request_token_async<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    /// `await manager.exchange_request_token_async(force=False)`.
+    #[pyo3(signature = (*, force=false))]
+    fn exchange_request_token_async<'py>(
+        &self,
+        py: Python<'py>,
+        force: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let manager = self.manager().clone();
+        let options = ExchangeOptions { force };
         future_into_py(
             py,
-            async move { manager.exchange_request_token().await },
+            async move { manager.exchange_request_token_with(options).await },
             status_to_py,
         )
     }

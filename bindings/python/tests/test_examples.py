@@ -33,7 +33,9 @@ def test_pipeline_example(setup: Setup, fake: FakeConcur) -> None:
     assert again.returncode == 0 and again.stdout == run.stdout
     assert fake.counters()["password_grants"] == 1
 
-    # A second exchange fails cleanly: the request token works once.
+    # A second exchange fails cleanly, before anything is sent: a live refresh
+    # token is stored, and replacing it takes an explicit force.
     failed = subprocess.run([*command, "--exchange"], capture_output=True, text=True, timeout=60)
     assert failed.returncode == 1
-    assert "code auth" in failed.stderr
+    assert "code config" in failed.stderr and "live refresh token" in failed.stderr
+    assert fake.counters()["password_grants"] == 1

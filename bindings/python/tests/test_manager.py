@@ -21,7 +21,7 @@ from concur_auth import (
     Status,
     TokenManager,
 )
-from fakeconcur import CLIENT_ID, COMPANY_UUID, USERS_PATH, FakeConcur, Setup
+from fakeconcur import CLIENT_ID, COMPANY_UUID, USERS_PATH, FakeConcur, Setup, write_credentials
 
 
 def test_package_exports() -> None:
@@ -55,6 +55,42 @@ def test_from_files_exchange_then_access_token(setup: Setup, fake: FakeConcur) -
     stored = json.loads(setup.token_file.read_text())
     assert stored["companyUUID"] == COMPANY_UUID
     assert stat.S_IMODE(setup.token_file.stat().st_mode) == 0o600
+
+
+def test_exchange_refuses_a_live_refresh_token_unless_forced(
+    setup: Setup, fake: FakeConcur
+) -> None:
+    setup.manager().exchange_request_token()
+    before = setup.token_file.read_bytes()
+    # A valid, unused request token: the refusal is about the stored token.
+    write_credentials(setup.folder, request_token=fake.new_request_token())
+    manager = setup.manager()
+    with pytest.raises(ConfigurationError) as caught:
+        manager.exchange_request_token()
+    message = str(caught.value)
+    assert caught.value.code == "config"
+    assert "live refresh token" in message and "days left" in message
+    assert "--force" in message and "revoke" in message
+    assert not any(secret in message for secret in fake.secrets())
+    assert setup.token_file.read_bytes() == before
+    assert fake.counters()["password_grants"] == 1, "nothing was sent"
+
+    status = manager.exchange_request_token(force=True)
+    assert status.initialized
+    assert fake.counters()["password_grants"] == 2
+    assert setup.token_file.read_bytes() != before
+
+
+@pytest.mark.asyncio
+async def test_exchange_async_takes_force_too(setup: Setup, fake: FakeConcur) -> None:
+    manager = setup.manager()
+    await manager.exchange_request_token_async()
+    write_credentials(setup.folder, request_token=fake.new_request_token())
+    manager = setup.manager()
+    with pytest.raises(ConfigurationError):
+        await manager.exchange_request_token_async()
+    assert (await manager.exchange_request_token_async(force=True)).initialized
+    assert fake.counters()["password_grants"] == 2
 
 
 def test_constructor_with_values(fake: FakeConcur, tmp_path: Path) -> None:

@@ -42,7 +42,7 @@ def test_no_secret_in_reprs_errors_or_logs(
         tmp_path / "wrong", request_token=setup.request_token, client_secret="wrong-secret"
     )
     for call in (
-        lambda: setup.manager().exchange_request_token(),  # request token already used
+        lambda: setup.manager().exchange_request_token(force=True),  # request token already used
         lambda: TokenManager.from_files(wrong, tmp_path / "x.json", base_url=fake.base_url)
         .exchange_request_token(),
         lambda: manager.check_url("https://evil.example.com/?token=" + token),

@@ -80,7 +80,8 @@ class Run:
         action = step["do"]
         manager = self.the_manager()
         if action == "exchange":
-            value, status = self.attempt(manager.exchange_request_token)
+            force = step.get("force", False)
+            value, status = self.attempt(lambda: manager.exchange_request_token(force=force))
             self.status = status or self.status
         elif action == "access_token":
             callers = step.get("callers", 1)

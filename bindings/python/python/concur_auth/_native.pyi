@@ -176,9 +176,14 @@ class TokenManager:
     def replace_rejected_token(self, token: str) -> str:
         """The server answered 401 to ``token``: a replacement, sharing one refresh."""
     def replace_rejected_token_async(self, token: str) -> "asyncio.Future[str]": ...
-    def exchange_request_token(self) -> Status:
-        """The one-time exchange of the company request token (never retried)."""
-    def exchange_request_token_async(self) -> "asyncio.Future[Status]": ...
+    def exchange_request_token(self, *, force: bool = False) -> Status:
+        """The one-time exchange of the company request token. Transient failures
+        are retried (a request token may be used again within its 24 hours).
+        Raises ``ConfigError`` before anything is sent when a live refresh token
+        is stored; ``force=True`` replaces this app's own, never another app's."""
+    def exchange_request_token_async(
+        self, *, force: bool = False
+    ) -> "asyncio.Future[Status]": ...
     def status(self) -> Status: ...
     def status_async(self) -> "asyncio.Future[Status]": ...
     def request(self, method: str, path: str, json: Any = None) -> Response:
