@@ -175,9 +175,12 @@ export declare class TokenManager {
   forceRefresh(): Promise<string>
   /**
    * The one-time exchange of the company request token for a refresh token,
-   * saved at once. Never retried (a request token works once).
+   * saved at once. Transient failures are retried (a request token may be
+   * used again within its 24 hours). Rejects with a `ConfigurationError`,
+   * before anything is sent, when a live refresh token is stored, unless
+   * `{ force: true }`, which replaces this app's own (never another app's).
    */
-  exchangeRequestToken(): Promise<Status>
+  exchangeRequestToken(options?: ExchangeOptions | undefined | null): Promise<Status>
   /** Both expiries, days left, the geolocation: read from the store, no network. */
   status(): Promise<Status>
   /** Revokes every refresh token of the app for this company and clears the store. */
@@ -233,6 +236,15 @@ export interface ErrorFamily {
   code: ErrorCode
   /** The code of the family it belongs to (`auth` for `refresh_token_expired`). */
   parent?: ErrorCode | null
+}
+
+/** Options of `exchangeRequestToken()`. */
+export interface ExchangeOptions {
+  /**
+   * Replace this app's live (not expired) refresh token (default false).
+   * Another app's live refresh token is never replaced.
+   */
+  force?: boolean
 }
 
 /** Options of `readList()`. */

@@ -223,9 +223,19 @@ const NativeTokenManager = native.TokenManager;
 const NativeApiResponse = native.ApiResponse;
 const managerProto = NativeTokenManager.prototype;
 
-for (const name of ['forceRefresh', 'exchangeRequestToken', 'status', 'revoke', 'apiUrl', 'replaceRejected']) {
+for (const name of ['forceRefresh', 'status', 'revoke', 'apiUrl', 'replaceRejected']) {
   patch(managerProto, name, wrapAsync);
 }
+patch(managerProto, 'exchangeRequestToken', (fn) =>
+  wrapAsync(function exchangeRequestToken(options) {
+    checkOptions(options, 'exchangeRequestToken()', ['force']);
+    const force = options?.force;
+    if (force !== undefined && force !== null && typeof force !== 'boolean') {
+      throw configError('exchangeRequestToken(): option force must be a boolean');
+    }
+    return fn.call(this, { force: force === true });
+  }),
+);
 patch(managerProto, 'request', (fn) =>
   wrapAsync(function request(method, requestPath, body) {
     checkString(method, 'method', 'request()');

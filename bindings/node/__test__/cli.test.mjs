@@ -54,7 +54,10 @@ test('init, exchange, status, token, call, revoke through the launcher', async (
 
     out = await cli(['exchange'], tmp.dir);
     assert.equal(out.code, 0, out.stderr);
-    assert.equal((await cli(['exchange'], tmp.dir)).code, 4, 'the request token works once');
+    out = await cli(['exchange'], tmp.dir);
+    assert.equal(out.code, 3, 'a live refresh token is kept without --force');
+    assert.match(out.stderr, /live refresh token.*--force/);
+    assert.equal((await cli(['exchange', '--force'], tmp.dir)).code, 4, 'the request token was used');
     out = await cli(['status', '--json'], tmp.dir);
     assert.equal(out.code, 0, out.stderr);
     assert.equal(JSON.parse(out.stdout).initialized, true);

@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 
 import {
   FAKE,
+  leaked,
   lib,
   managerIn,
   packageDir,
@@ -170,6 +171,43 @@ describe('tokens', () => {
       const token = await m.accessToken();
       assert.equal(m.cachedAccessToken(), token);
       assert.equal(await m.accessToken(), token);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  test('exchangeRequestToken refuses a live refresh token unless { force: true }', async () => {
+    const tmp = tempDir();
+    try {
+      const first = await fake.admin('POST', 'request-token');
+      writeCredentials(tmp.file('credentials.json'), { companyRequestToken: first.request_token });
+      await managerIn(tmp, fake.url).exchangeRequestToken();
+      const file = tmp.file('refreshTokenObjectFile.json');
+      const stored = fs.readFileSync(file);
+      // A valid, unused request token: the refusal is about the stored token.
+      const second = await fake.admin('POST', 'request-token');
+      writeCredentials(tmp.file('credentials.json'), { companyRequestToken: second.request_token });
+      const m = managerIn(tmp, fake.url);
+      const before = await fake.counters();
+      const err = await m.exchangeRequestToken().then(
+        () => assert.fail('a live refresh token was replaced'),
+        (e) => e,
+      );
+      assert.ok(err instanceof lib.ConfigurationError, String(err));
+      assert.equal(err.code, 'config');
+      assert.match(err.message, /live refresh token .*days left/);
+      assert.match(err.message, /--force/);
+      assert.deepEqual(leaked(err.message + err.stack, await fake.secrets()), []);
+      await assert.rejects(m.exchangeRequestToken({ force: false }), lib.ConfigurationError);
+      await assert.rejects(m.exchangeRequestToken({ force: 'yes' }), /force must be a boolean/);
+      await assert.rejects(m.exchangeRequestToken({ forse: true }), /unknown option "forse"/);
+      assert.deepEqual(fs.readFileSync(file), stored);
+      assert.equal((await fake.counters()).password_grants, before.password_grants, 'nothing was sent');
+
+      const status = await m.exchangeRequestToken({ force: true });
+      assert.equal(status.initialized, true);
+      assert.equal((await fake.counters()).password_grants - before.password_grants, 1);
+      assert.notDeepEqual(fs.readFileSync(file), stored);
     } finally {
       tmp.cleanup();
     }

@@ -43,7 +43,7 @@ test('manager, status, responses and errors never show a secret', async () => {
       baseUrl: fake.url,
     });
     // Errors: a used request token, a wrong secret, and the JSON of each.
-    const used = await m.exchangeRequestToken().catch((e) => e);
+    const used = await m.exchangeRequestToken({ force: true }).catch((e) => e);
     assert.ok(used instanceof lib.AuthenticationError);
     writeCredentials(tmp.file('wrong.json'), { clientSecret: 'wrong-but-secret-8812' });
     const wrong = await lib.TokenManager.fromFiles(tmp.file('wrong.json'), tmp.file('refreshTokenObjectFile.json'), {

@@ -19,11 +19,11 @@ after(async () => {
   await fake.stop();
 });
 
-function run(script, cwd, env = {}, scriptDir = TUTORIAL) {
+function run(script, cwd, env = {}, scriptDir = TUTORIAL, args = []) {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      [path.join(scriptDir, script)],
+      [path.join(scriptDir, script), ...args],
       { cwd, env: { ...process.env, CONCUR_BASE_URL: fake.url, CONCUR_TUTORIAL_DIR: cwd, ...env }, timeout: 60000 },
       (error, stdout, stderr) => resolve({ code: error ? error.code : 0, stdout, stderr }),
     );
@@ -112,6 +112,42 @@ test('GetRefreshToken.js → RefreshTokenManagement.js → CallingAPIs.js', asyn
 
     const latest = JSON.parse(fs.readFileSync(tokens, 'utf8'));
     await assertNoSecrets(outputs, [latest.refresh_token, latest.access_token, stored.access_token]);
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('GetRefreshToken.js replaces a live refresh token only with --force', async () => {
+  const tmp = tempDir();
+  try {
+    await run('GetRefreshToken.js', tmp.dir);
+    const creds = tmp.file('credentials.json');
+    const newRequestToken = async () => (await fake.admin('POST', 'request-token')).request_token;
+    fillIn(creds, {
+      appID: FAKE.clientId,
+      clientSecret: FAKE.clientSecret,
+      companyUUID: FAKE.companyUuid,
+      companyRequestToken: await newRequestToken(),
+    });
+    const before = await fake.counters();
+    let out = await run('GetRefreshToken.js', tmp.dir);
+    assert.equal(out.code, 0, out.stderr);
+    const tokens = tmp.file('refreshTokenObjectFile.json');
+    const stored = fs.readFileSync(tokens);
+
+    // A new, unused request token is not enough: the live one is kept.
+    fillIn(creds, { companyRequestToken: await newRequestToken() });
+    out = await run('GetRefreshToken.js', tmp.dir);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /already stored.*--force/);
+    assert.deepEqual(fs.readFileSync(tokens), stored);
+    assert.equal((await fake.counters()).password_grants - before.password_grants, 1);
+
+    out = await run('GetRefreshToken.js', tmp.dir, {}, TUTORIAL, ['--force']);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, /refresh token generated/);
+    assert.notDeepEqual(fs.readFileSync(tokens), stored);
+    assert.equal((await fake.counters()).password_grants - before.password_grants, 2);
   } finally {
     tmp.cleanup();
   }

@@ -380,12 +380,22 @@ impl TokenManager {
     }
 
     /// The one-time exchange of the company request token for a refresh token,
-    /// saved at once. Never retried (a request token works once).
+    /// saved at once. Transient failures are retried (a request token may be
+    /// used again within its 24 hours). Rejects with a `ConfigurationError`,
+    /// before anything is sent, when a live refresh token is stored, unless
+    /// `{ force: true }`, which replaces this app's own (never another app's).
     #[napi(ts_return_type = "Promise<Status>", catch_unwind)]
-    pub fn exchange_request_token<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
+    pub fn exchange_request_token<'env>(
+        &self,
+        env: &'env Env,
+        options: Option<ExchangeOptions>,
+    ) -> Result<Object<'env>> {
         let manager = self.inner.clone();
+        let options = concur_auth::ExchangeOptions {
+            force: options.and_then(|o| o.force).unwrap_or(false),
+        };
         promise(env, async move {
-            let status = manager.exchange_request_token().await?;
+            let status = manager.exchange_request_token_with(options).await?;
             Ok(Status::from(status))
         })
     }
@@ -498,6 +508,15 @@ impl TokenManager {
             self.inner.store().describe()
         )
     }
+}
+
+/// Options of `exchangeRequestToken()`.
+#[napi(object)]
+#[derive(Debug, Default)]
+pub struct ExchangeOptions {
+    /// Replace this app's live (not expired) refresh token (default false).
+    /// Another app's live refresh token is never replaced.
+    pub force: Option<bool>,
 }
 
 /// Options of `readList()`.

@@ -144,7 +144,7 @@ async function loadOrCreateRefreshToken(files, m) {
 /** What to do about an error, by its stable code. */
 const HINTS = {
   config: `Check ${CREDENTIALS_FILE}.`,
-  auth: 'Check appID and clientSecret; a company request token works once and for 24 hours.',
+  auth: 'Check appID and clientSecret; a company request token is valid for 24 hours, then a new one is needed.',
   refresh_token_expired: `Generate a new company request token, put it in ${CREDENTIALS_FILE} and run GetRefreshToken.js.`,
   not_initialized: 'Run GetRefreshToken.js first.',
   corrupt_store: `The unreadable ${TOKEN_FILE} was kept as ${TOKEN_FILE}.corrupt-*; run GetRefreshToken.js with a new company request token.`,

@@ -83,7 +83,7 @@ class Run {
     let value;
     switch (step.do) {
       case 'exchange': {
-        const [v, status] = await this.attempt(m.exchangeRequestToken());
+        const [v, status] = await this.attempt(m.exchangeRequestToken({ force: step.force === true }));
         this.status = status ?? this.status;
         value = v;
         break;
