@@ -292,14 +292,7 @@ async fn short_lived_tokens_are_used_despite_a_long_leeway() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failed_exchange_is_not_shared_with_later_refreshes() {
     let setup = Setup::new().await;
-    let c = setup.fake.config();
-    write_credentials(
-        &setup.credentials_path(),
-        &c.client_id,
-        &c.client_secret,
-        &c.company_uuid,
-        "wrong-request-token",
-    );
+    setup.use_request_token("wrong-request-token");
     let manager = setup.manager();
     assert_eq!(
         manager.exchange_request_token().await.unwrap_err().kind(),

@@ -224,15 +224,7 @@ async fn an_exchange_refuses_to_replace_our_live_refresh_token() {
     manager.exchange_request_token().await.unwrap();
     let before = std::fs::read(setup.token_path()).unwrap();
     let days = manager.status().await.unwrap().refresh_token_days_left;
-    let fresh = setup.fake.mint_request_token();
-    let c = setup.fake.config();
-    write_credentials(
-        &setup.credentials_path(),
-        &c.client_id,
-        &c.client_secret,
-        &c.company_uuid,
-        &fresh,
-    );
+    setup.use_request_token(&setup.fake.mint_request_token());
     let manager = setup.manager();
     let err = manager.exchange_request_token().await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config, "{err}");
@@ -274,15 +266,7 @@ async fn an_exchange_replaces_an_expired_or_corrupt_record_without_force() {
     assert_ne!(setup.stored().refresh_token, record.refresh_token);
 
     std::fs::write(setup.token_path(), b"{ half").unwrap();
-    let fresh = setup.fake.mint_request_token();
-    let c = setup.fake.config();
-    write_credentials(
-        &setup.credentials_path(),
-        &c.client_id,
-        &c.client_secret,
-        &c.company_uuid,
-        &fresh,
-    );
+    setup.use_request_token(&setup.fake.mint_request_token());
     setup.manager().exchange_request_token().await.unwrap();
     assert_eq!(setup.fake.counters().password_grants, 2);
     assert!(setup.stored().refresh_token_expires_at.is_some());

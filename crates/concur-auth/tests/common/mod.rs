@@ -27,15 +27,20 @@ impl Setup {
         let fake = FakeConcur::start(config).await.expect("fake starts");
         let dir = tempfile::tempdir().expect("temp dir");
         let setup = Setup { fake, dir };
-        let config = setup.fake.config();
+        setup.use_request_token(&setup.fake.config().request_token);
+        setup
+    }
+
+    /// Rewrites credentials.json with the server's app and `request_token`.
+    pub fn use_request_token(&self, request_token: &str) {
+        let config = self.fake.config();
         write_credentials(
-            &setup.credentials_path(),
+            &self.credentials_path(),
             &config.client_id,
             &config.client_secret,
             &config.company_uuid,
-            &config.request_token,
+            request_token,
         );
-        setup
     }
 
     pub fn credentials_path(&self) -> PathBuf {
