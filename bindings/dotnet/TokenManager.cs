@@ -86,10 +86,19 @@ namespace ConcurAuth
         /// <summary>
         /// The one-time exchange of the company request token; returns the new status.
         /// Refuses (<see cref="ConcurStatus.Config"/>, before anything is sent, so the
-        /// request token stays unused) when the store holds a live refresh token;
-        /// <paramref name="force"/> replaces this app's own (never another app's).
+        /// request token is not spent) when the store holds a live refresh token.
         /// </summary>
-        public TokenStatus ExchangeRequestToken(bool force = false)
+        public TokenStatus ExchangeRequestToken()
+        {
+            return ExchangeRequestToken(false);
+        }
+
+        /// <summary>
+        /// <see cref="ExchangeRequestToken()"/>; <paramref name="force"/> replaces this app's
+        /// live refresh token (never another app's). A separate overload rather than an
+        /// optional parameter, so that assemblies built against the old signature still bind.
+        /// </summary>
+        public TokenStatus ExchangeRequestToken(bool force)
         {
             IntPtr status;
             Errors.Check(Native.concur_manager_exchange_with(handle, force ? Native.ExchangeForce : 0u, out status));
