@@ -2,6 +2,7 @@
 
     python pipeline.py                       # credentials.json + refreshTokenObjectFile.json
     python pipeline.py --exchange            # first run: trade the company request token
+    python pipeline.py --exchange --force    # replace a live refresh token (new request token)
     python pipeline.py --base-url http://127.0.0.1:PORT --exchange   # against fake-concur
 
 Prints one JSON line per user (id, userName, displayName, active). Tokens are
@@ -48,13 +49,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--token-file", default="refreshTokenObjectFile.json")
     parser.add_argument("--base-url", help="token host for the exchange (default: Concur GLZ)")
     parser.add_argument("--exchange", action="store_true", help="run the one-time exchange first")
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="with --exchange: replace this app's live refresh token (refused otherwise)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
     try:
         manager = TokenManager.from_files(args.credentials, args.token_file, base_url=args.base_url)
         if args.exchange:
-            manager.exchange_request_token()
+            manager.exchange_request_token(force=args.force)
         status = manager.status()
         if status.refresh_token_expiring_soon:
             log.warning("refresh token: %s days left", status.refresh_token_days_left)

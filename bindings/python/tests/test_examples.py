@@ -39,3 +39,7 @@ def test_pipeline_example(setup: Setup, fake: FakeConcur) -> None:
     assert failed.returncode == 1
     assert "code config" in failed.stderr and "live refresh token" in failed.stderr
     assert fake.counters()["password_grants"] == 1
+    # --force sends it: the fixture's request token is spent, so Concur says so.
+    forced = subprocess.run([*command, "--exchange", "--force"], capture_output=True, text=True, timeout=60)
+    assert forced.returncode == 1 and "code auth" in forced.stderr, forced.stderr
+    assert fake.counters()["password_grants"] == 2
