@@ -6,8 +6,6 @@
 //! retried only for idempotent methods, so a POST is never sent twice after it
 //! may have been processed.
 
-use std::time::Instant;
-
 use reqwest::header::ACCEPT;
 use reqwest::{Method, Url};
 
@@ -126,8 +124,7 @@ impl ApiClient {
             method,
             Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS
         );
-        let started = Instant::now();
-        let mut retry = 0;
+        let mut backoff = retry::Backoff::start(policy);
         let mut refreshed = false;
         loop {
             let token = self.manager.access_token().await?;
@@ -141,7 +138,7 @@ impl ApiClient {
                 request = request.json(body);
             }
             let outcome = http.send(request, &what, http.options.max_api_body).await;
-            let (error, retry_after) = match outcome {
+            let error = match outcome {
                 // A replacement token rejected too is a permission problem:
                 // the 401 (body, correlation id) is the answer, no refresh.
                 Ok(reply)
@@ -153,30 +150,24 @@ impl ApiClient {
                     continue;
                 }
                 Ok(reply) if reply.status == 429 || (reply.status >= 500 && idempotent) => {
-                    let wait = retry::retry_after(&reply.headers);
-                    let error = Error::new(
+                    Error::new(
                         ErrorKind::Server,
                         format!("{what} kept failing with HTTP {}; Concur is overloaded or down, try again later", reply.status),
                     )
                     .with_http_status(reply.status)
-                    .with_correlation_id(reply.correlation_id.clone());
-                    (error, wait)
+                    .with_correlation_id(reply.correlation_id.clone())
+                    .with_retry_after(retry::retry_after(&reply.headers))
                 }
                 Ok(reply) => return Ok(reply.into()),
                 Err(err)
                     if err.kind() == ErrorKind::Network
                         || (err.kind() == ErrorKind::Timeout && idempotent) =>
                 {
-                    (err, None)
+                    err
                 }
                 Err(err) => return Err(err),
             };
-            retry += 1;
-            let Some(delay) = policy.next_delay(retry, started.elapsed(), retry_after) else {
-                return Err(error);
-            };
-            tracing::warn!(retry, ?delay, "{error}; retrying");
-            tokio::time::sleep(delay).await;
+            backoff.wait_or_give_up(error, "the API call").await?;
         }
     }
 

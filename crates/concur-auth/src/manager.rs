@@ -27,6 +27,7 @@ use crate::hosts::HostPolicy;
 use crate::http::Http;
 use crate::options::{ExchangeOptions, ManagerOptions, DEFAULT_TOKEN_FILE};
 use crate::protocol::{self, Grant, TokenReply};
+use crate::retry::Backoff;
 use crate::secret::Secret;
 use crate::status::{Status, REFRESH_WARNING_DAYS};
 use crate::store::{FileStore, TokenStore};
@@ -394,8 +395,7 @@ impl TokenManager {
             // Checked before the request token is sent, so a refusal spends nothing.
             self.check_replaceable(live, options)?;
         }
-        let started = Instant::now();
-        let mut retry = 0;
+        let mut backoff = Backoff::start(&inner.options.retry);
         let reply = loop {
             let grant = Grant::RequestToken {
                 company_uuid,
@@ -411,19 +411,14 @@ impl TokenManager {
             .await
             {
                 Ok(reply) => break reply,
-                Err(err) if err.is_transient() => {
-                    retry += 1;
-                    let Some(delay) =
-                        inner
-                            .options
-                            .retry
-                            .next_delay(retry, started.elapsed(), err.retry_after())
-                    else {
-                        return Err(err);
-                    };
-                    tracing::warn!(retry, ?delay, "the exchange failed ({err}); the request token may be used again within its 24 hours, retrying");
-                    tokio::time::sleep(delay).await;
-                }
+                // SAP: the request token may be used again within its 24 hours
+                // after a network failure (PROTOCOL.md).
+                Err(err) if err.is_transient() => backoff
+                    .wait_or_give_up(
+                        err,
+                        "the exchange (the request token may be used again within its 24 hours)",
+                    )
+                    .await?,
                 Err(err) => return Err(err),
             }
         };
@@ -755,8 +750,7 @@ impl TokenManager {
     /// sibling may hold a token rotated meanwhile.
     async fn refresh_with_retries(&self, mut record: TokenRecord) -> Result<TokenRecord> {
         let inner = &self.inner;
-        let started = Instant::now();
-        let mut retry = 0;
+        let mut backoff = Backoff::start(&inner.options.retry);
         let mut reread_after_invalid_grant = false;
         loop {
             if record.refresh_token_expired(unix_now()) {
@@ -794,17 +788,7 @@ impl TokenManager {
                     }
                 }
                 Err(err) if err.is_transient() => {
-                    retry += 1;
-                    let Some(delay) =
-                        inner
-                            .options
-                            .retry
-                            .next_delay(retry, started.elapsed(), err.retry_after())
-                    else {
-                        return Err(err);
-                    };
-                    tracing::warn!(retry, ?delay, "token refresh failed ({err}); retrying");
-                    tokio::time::sleep(delay).await;
+                    backoff.wait_or_give_up(err, "token refresh").await?;
                     // A refresh that timed out may have been processed elsewhere.
                     if let Some(stored) = inner.store.load().await? {
                         if stored.revision != record.revision {

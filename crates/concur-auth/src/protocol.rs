@@ -170,9 +170,8 @@ pub(crate) async fn revoke(
     access_token: &Secret,
 ) -> Result<()> {
     let url = policy.request_url(origin, REVOKE_PATH)?;
-    let retry = crate::RetryPolicy::default();
-    let started = std::time::Instant::now();
-    let mut attempt = 0;
+    let policy = crate::RetryPolicy::default();
+    let mut backoff = retry::Backoff::start(&policy);
     loop {
         let request = http
             .client()
@@ -198,14 +197,7 @@ pub(crate) async fn revoke(
                 )
             });
         match outcome {
-            Err(err) if err.is_transient() => {
-                attempt += 1;
-                let Some(delay) = retry.next_delay(attempt, started.elapsed(), err.retry_after())
-                else {
-                    return Err(err);
-                };
-                tokio::time::sleep(delay).await;
-            }
+            Err(err) if err.is_transient() => backoff.wait_or_give_up(err, "revoke").await?,
             other => return other,
         }
     }

@@ -5,9 +5,11 @@
 //! come back in lockstep, while no retry comes back almost at once; a server's `Retry-After` wins
 //! when it asks for longer. Bounded both in attempts and in total time.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+use crate::error::Error;
 
 /// Retry bounds for transient failures (connection errors, 429, 5xx).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,6 +63,48 @@ impl RetryPolicy {
             delay = delay.max(asked);
         }
         (elapsed + delay <= self.max_elapsed).then_some(delay)
+    }
+}
+
+/// One operation's way through a [`RetryPolicy`]: counts the retries and the
+/// time since the first attempt; after each transient failure it either waits
+/// (with a warning that says what failed) or hands the error back once the
+/// budget is spent. The one retry loop step of the token endpoint, the
+/// exchange, revoke and API calls.
+pub(crate) struct Backoff<'p> {
+    policy: &'p RetryPolicy,
+    started: Instant,
+    retries: u32,
+}
+
+impl<'p> Backoff<'p> {
+    /// Starts counting now: call it just before the first attempt.
+    pub(crate) fn start(policy: &'p RetryPolicy) -> Self {
+        Backoff {
+            policy,
+            started: Instant::now(),
+            retries: 0,
+        }
+    }
+
+    /// After `err` (transient), waits before the next attempt, honouring the
+    /// `Retry-After` it carries; `Err(err)` when the budget is spent. `what`
+    /// names what failed in the warning ("token refresh").
+    pub(crate) async fn wait_or_give_up(&mut self, err: Error, what: &str) -> Result<(), Error> {
+        self.retries += 1;
+        let Some(delay) =
+            self.policy
+                .next_delay(self.retries, self.started.elapsed(), err.retry_after())
+        else {
+            return Err(err);
+        };
+        tracing::warn!(
+            retry = self.retries,
+            ?delay,
+            "{what} failed ({err}); retrying"
+        );
+        tokio::time::sleep(delay).await;
+        Ok(())
     }
 }
 
