@@ -3,7 +3,6 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
-using System.Runtime.InteropServices;
 
 namespace ConcurAuth
 {
@@ -72,23 +71,6 @@ namespace ConcurAuth
         public override string ToString()
         {
             return handle.IsClosed ? "ListReader(disposed)" : "ListReader(" + RecordsRead + " records read)";
-        }
-    }
-
-    /// <summary>Owns one concur_list; freed once, never while a call is running.</summary>
-    internal sealed class ListHandle : SafeHandle
-    {
-        public ListHandle() : base(IntPtr.Zero, true) { }
-
-        public override bool IsInvalid
-        {
-            get { return handle == IntPtr.Zero; }
-        }
-
-        protected override bool ReleaseHandle()
-        {
-            Native.concur_list_free(handle);
-            return true;
         }
     }
 }

@@ -1,7 +1,6 @@
 // TokenManager: the one object users hold, over one concur_manager handle
 // (a SafeHandle: freed once, never while a call is running). Thread-safe.
 using System;
-using System.Runtime.InteropServices;
 
 namespace ConcurAuth
 {
@@ -184,23 +183,6 @@ namespace ConcurAuth
         public override string ToString()
         {
             return handle.IsClosed ? "TokenManager(disposed)" : "TokenManager";
-        }
-    }
-
-    /// <summary>Owns one concur_manager; frees it exactly once.</summary>
-    internal sealed class ManagerHandle : SafeHandle
-    {
-        public ManagerHandle() : base(IntPtr.Zero, true) { }
-
-        public override bool IsInvalid
-        {
-            get { return handle == IntPtr.Zero; }
-        }
-
-        protected override bool ReleaseHandle()
-        {
-            Native.concur_manager_free(handle);
-            return true;
         }
     }
 }
