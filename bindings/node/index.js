@@ -256,14 +256,17 @@ patch(managerProto, 'request', (fn) =>
 // the core moves it at every change of the cached token: any refresh, a
 // forced one, a 401 replacement, a token adopted from the store, a revoke) and
 // the instant the token turns stale. The copy is served while the counter is
-// unchanged and that instant is ahead; otherwise the core answers, exactly as
-// it did before the copy: a stale token is served while the core keeps one
-// background refresh running (so past the stale instant every call reaches the
-// core), an expired one is waited for. Time alone never keeps a copy the core
-// has replaced, and the copy never outlives the fresh window the core gave it.
+// unchanged and that instant is ahead, with no call into Rust. Past it, every
+// call asks the core, exactly as before the copy: a stale token is served while
+// the core keeps one background refresh running, an expired one is waited for
+// (while the counter is unchanged the core's answer is about the copy's token,
+// so the question is asked without building the string again). Time alone
+// never keeps a copy the core has replaced, and no call past the stale instant
+// goes without the core.
 
 const nativeAccessToken = wrapAsync(managerProto.accessToken);
 const nativeCachedAccessTokenUntil = takeNative('cachedAccessTokenUntil');
+const nativeCachedAccessTokenState = takeNative('cachedAccessTokenState');
 const nativeTokenGeneration = takeNative('tokenGeneration');
 
 /** The native method for this file alone: taken off the public prototype. */
@@ -307,27 +310,39 @@ class TokenCopy extends Stamped {
   }
 
   /**
-   * The core's cached token (`{ token, freshUntilMs }`, or null when it must be
-   * waited for), kept as the copy when it is fresh. A stale token is served
-   * (the core has made sure one background refresh runs) but not kept.
+   * The core's answer past the fast path: the token to serve (the core has
+   * made sure one background refresh runs if it is stale), or null when it
+   * must be waited for (expired, nothing adopted yet, or stale in strict mode).
    */
   static fromCore(manager) {
     let copy = TokenCopy.#of(manager);
     if (copy === undefined) {
       // The first call; the native call also refuses a `this` that is no manager.
       const buffer = nativeTokenGeneration.call(manager);
-      copy = { counter: buffer ? new Int32Array(buffer) : null, generation: 0, freshUntil: 0, token: '' };
+      copy = { counter: buffer ? new Int32Array(buffer) : null, generation: 0, freshUntil: 0, token: null };
       new TokenCopy(manager, copy);
     }
-    // Read before the token: a change in between leaves the copy outdated, never kept.
-    const generation = copy.counter === null ? 0 : copy.counter[0];
+    const { counter } = copy;
+    if (counter !== null && copy.token !== null && counter[0] === copy.generation) {
+      // The core's token is the copy's: ask about its state, not for the string.
+      const state = nativeCachedAccessTokenState.call(manager);
+      // Unchanged after the answer too: the answer was about the copy's token.
+      if (counter[0] === copy.generation) {
+        if (state < 0) return null;
+        copy.freshUntil = state;
+        return copy.token;
+      }
+    }
+    // Read before the token: a change in between leaves the copy outdated, never served.
+    const generation = counter === null ? 0 : counter[0];
     const cached = nativeCachedAccessTokenUntil.call(manager);
-    if (cached !== null && cached.freshUntilMs !== null && copy.counter !== null) {
+    if (cached === null) return null;
+    if (counter !== null) {
       copy.token = cached.token;
       copy.generation = generation;
-      copy.freshUntil = cached.freshUntilMs;
+      copy.freshUntil = cached.freshUntilMs ?? 0;
     }
-    return cached;
+    return cached.token;
   }
 
   static {
@@ -335,14 +350,14 @@ class TokenCopy extends Stamped {
       value: function accessToken() {
         const copy = TokenCopy.current(this);
         if (copy !== undefined) return Promise.resolve(copy.token);
-        let cached;
+        let token;
         try {
-          cached = TokenCopy.fromCore(this);
+          token = TokenCopy.fromCore(this);
         } catch (err) {
           return Promise.reject(toConcurError(err));
         }
-        // null: expired, nothing adopted yet, or stale in strict mode; the core waits for one shared refresh.
-        return cached === null ? nativeAccessToken.call(this) : Promise.resolve(cached.token);
+        // null: the core waits for one shared refresh.
+        return token === null ? nativeAccessToken.call(this) : Promise.resolve(token);
       },
       writable: true,
       configurable: true,
@@ -353,7 +368,7 @@ class TokenCopy extends Stamped {
         const copy = TokenCopy.current(this);
         if (copy !== undefined) return copy.token;
         try {
-          return TokenCopy.fromCore(this)?.token ?? null;
+          return TokenCopy.fromCore(this);
         } catch (err) {
           throw toConcurError(err);
         }

@@ -18,7 +18,7 @@ use crate::errors;
 use crate::pager::Pager;
 use crate::runtime::promise;
 use crate::status::{nullable, Status};
-use crate::token_copy::{cached_token, generation_buffer};
+use crate::token_copy::{cached_token, generation_buffer, unix_ms};
 
 /// Options of `TokenManager.fromFiles()`; every field is optional.
 #[napi(object)]
@@ -356,6 +356,19 @@ impl TokenManager {
             .cached_access_token_until()
             .map(|(token, fresh_until)| cached_token(env, token.expose(), fresh_until))
             .transpose()
+    }
+
+    /// For `index.js` only (taken off the prototype there): what
+    /// `cachedAccessTokenUntil()` says, without the string, for a copy that
+    /// is current (the generation unchanged) but past its stale instant:
+    /// `freshUntilMs` when fresh, 0 when served stale (one background refresh
+    /// is then running, as for `accessToken()`), -1 when it must be waited for.
+    #[napi(skip_typescript, catch_unwind)]
+    pub fn cached_access_token_state(&self) -> f64 {
+        match self.inner.cached_access_token_until() {
+            Some((_, fresh_until)) => fresh_until.map_or(0.0, unix_ms),
+            None => -1.0,
+        }
     }
 
     /// For `index.js` only (taken off the prototype there): the counter that

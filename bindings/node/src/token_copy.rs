@@ -26,11 +26,16 @@ pub fn cached_token<'env>(
 ) -> Result<Object<'env>> {
     let mut object = Object::new(env)?;
     object.set_named_property("token", token)?;
+    object.set_named_property("freshUntilMs", fresh_until.map(unix_ms))?;
+    Ok(object)
+}
+
+/// Unix seconds as JavaScript's milliseconds (`Date.now()`'s unit).
+pub fn unix_ms(secs: i64) -> f64 {
     // Unix seconds of any plausible date fit a double exactly.
     #[allow(clippy::cast_precision_loss)]
-    let fresh_until_ms = fresh_until.map(|secs| secs as f64 * 1000.0);
-    object.set_named_property("freshUntilMs", fresh_until_ms)?;
-    Ok(object)
+    let ms = secs as f64 * 1000.0;
+    ms
 }
 
 /// Releases the buffer's hold on the counter once V8 collects the buffer.
