@@ -4,7 +4,7 @@ Standard library only, so the system python3 can run it before any venv exists.
 Loopback only: every URL must be http://127.0.0.1:PORT. Nothing it prints
 contains a token.
 
-    python3 benches/fakeadmin.py seed DIR URL [--access valid|expired|none]
+    python3 benches/fakeadmin.py seed DIR URL [--access valid|expired|none|stale] [--left SECS]
     python3 benches/fakeadmin.py config URL '{"access_token_ttl_secs": 4}'
     python3 benches/fakeadmin.py reset URL
     python3 benches/fakeadmin.py counters URL
@@ -19,9 +19,6 @@ import time
 import urllib.request
 from typing import Any
 
-CLIENT_ID = "fake-client-id"
-CLIENT_SECRET = "fake-client-secret-7Qx9"
-COMPANY_UUID = "11111111-2222-3333-4444-555555555555"
 TOKEN_PATH = "/oauth2/v0/token"
 USERS_PATH = "/profile/identity/v4/Users/"
 
@@ -33,13 +30,32 @@ def _check(url: str) -> str:
 
 
 def _call(method: str, url: str, body: Any = None) -> Any:
+    text = _call_text(method, url, body)
+    return json.loads(text) if text else None
+
+
+def _call_text(method: str, url: str, body: Any = None) -> bytes:
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(url, data=data, method=method)
     if data is not None:
         req.add_header("Content-Type", "application/json")
     with urllib.request.urlopen(req, timeout=10) as resp:
-        text = resp.read()
-    return json.loads(text) if text else None
+        return resp.read()
+
+
+def client_credentials(directory: str) -> tuple[str, str]:
+    """The app's client id and secret from `directory`'s credentials.json (as seeded)."""
+    with open(os.path.join(directory, "credentials.json")) as f:
+        creds = json.load(f)
+    return creds["appID"], creds["clientSecret"]
+
+
+def faults(base: str, endpoint: str, fault: dict[str, Any], count: int) -> None:
+    _call("POST", _check(base) + "/_admin/faults", {"endpoint": endpoint, "count": count, "fault": fault})
+
+
+def clear_faults(base: str) -> None:
+    _call("DELETE", _check(base) + "/_admin/faults")
 
 
 def counters(base: str) -> dict[str, int]:
@@ -70,12 +86,15 @@ def _write_private(path: str, text: str) -> None:
     os.chmod(path, 0o600)
 
 
-def seed(directory: str, base: str, access: str = "valid") -> dict[str, Any]:
-    """Writes credentials.json and refreshTokenObjectFile.json into `directory`.
+def seed(directory: str, base: str, access: str = "valid", left: int = 120) -> dict[str, Any]:
+    """Writes credentials.json (the server's own fixture, with an empty request
+    token) and refreshTokenObjectFile.json into `directory`.
 
-    access: "valid" (an hour left), "expired" (expired a minute ago) or "none"
-    (the tutorial's file as Tutorial 2 writes it: no absolute access expiry).
-    Returns the issued tokens (for peers that hold them in memory).
+    access: "valid" (an hour left), "expired" (expired a minute ago), "stale"
+    (`left` seconds left of an hour: stale with the default leeway of 300 s,
+    expired at 30 s left) or "none" (the tutorial's file as Tutorial 2 writes
+    it: no absolute access expiry). Returns the issued tokens (for peers that
+    hold them in memory).
     """
     base = _check(base)
     os.makedirs(directory, exist_ok=True)
@@ -84,15 +103,9 @@ def seed(directory: str, base: str, access: str = "valid") -> dict[str, Any]:
             os.unlink(os.path.join(directory, leftover))
         except FileNotFoundError:
             pass
-    credentials = {
-        "appID": CLIENT_ID,
-        "clientSecret": CLIENT_SECRET,
-        "grantType": "password",
-        "companyUUID": COMPANY_UUID,
-        "companyRequestToken": "",
-        "credentialType": "authtoken",
-    }
-    _write_private(os.path.join(directory, "credentials.json"), json.dumps(credentials, indent=2))
+    credentials = _call_text("POST", base + "/_admin/fixtures/credentials", {"request_token": ""})
+    _write_private(os.path.join(directory, "credentials.json"), credentials.decode())
+    company_uuid = json.loads(credentials)["companyUUID"]
     tokens = issue(base)
     now = int(time.time())
     record: dict[str, Any] = {
@@ -103,13 +116,16 @@ def seed(directory: str, base: str, access: str = "valid") -> dict[str, Any]:
         "geolocation": tokens["geolocation"],
         "scope": "openid user.read company.read",
         "token_type": "Bearer",
-        "companyUUID": COMPANY_UUID,
+        "companyUUID": company_uuid,
     }
     if access == "valid":
         record["access_token_expires_at"] = now + int(tokens["expires_in"])
     elif access == "expired":
         record["expires_in"] = 3600
         record["access_token_expires_at"] = now - 60
+    elif access == "stale":
+        record["expires_in"] = 3600
+        record["access_token_expires_at"] = now + left
     elif access != "none":
         raise SystemExit(f"fakeadmin: unknown --access {access!r}")
     _write_private(
@@ -124,12 +140,13 @@ def main(argv: list[str]) -> int:
         return 2
     cmd, rest = argv[0], argv[1:]
     if cmd == "seed":
-        access = "valid"
-        if "--access" in rest:
-            i = rest.index("--access")
-            access = rest[i + 1]
-            rest = rest[:i] + rest[i + 2 :]
-        seed(rest[0], rest[1], access)
+        flags = {"--access": "valid", "--left": "120"}
+        for flag in flags:
+            if flag in rest:
+                i = rest.index(flag)
+                flags[flag] = rest[i + 1]
+                rest = rest[:i] + rest[i + 2 :]
+        seed(rest[0], rest[1], flags["--access"], int(flags["--left"]))
     elif cmd == "config":
         config(rest[0], json.loads(rest[1]))
     elif cmd == "reset":

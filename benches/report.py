@@ -61,6 +61,22 @@ COLD_LABELS = {
     "tutorial-node": "tutorial-style Node (read file, print token)",
 }
 HOT_GOALS = {"ours-rust": 100, "ours-c": 200, "ours-python": 1000, "ours-node": 2000}
+# Goals relative to another line of row 1 (issue 17): (reference impl, factor, its label).
+HOT_RELATIVE_GOALS = {
+    "ours-c-buffer": ("ours-rust", 2, "Rust `access_token().await`"),
+    "ours-node": ("node-promise-floor", 5, "the bare-`await` floor"),
+}
+STALE_LABELS = {
+    "ours-rust": "concur-auth, Rust (32 tokio tasks)",
+    "ours-python": "concur-auth, Python (32 threads)",
+    "ours-node": "concur-auth, Node (32 async loops)",
+}
+# Row 7's goal: the slowest call in the stale window within this many times the
+# slowest call of the same callers once the token is fresh again (the hot path,
+# timed the same way in the same run, under the same scheduling and garbage
+# collection: a maximum over millions of calls is the machine's interruptions,
+# in both phases; a call that waited for the 2 s token endpoint would stand out).
+STALE_FACTOR = 10
 
 
 def load(path: str) -> list[dict[str, Any]]:
@@ -110,19 +126,29 @@ def table(rows: list[dict[str, Any]]) -> str:
         return None
 
     # 1. hot path
-    for impl in ["ours-rust", "ours-rust-cached", "ours-rust-blocking", "ours-c", "ours-python", "authlib",
-                 "ours-node", "ours-node-sync", "node-promise-floor", "simple-oauth2"]:
+    for impl in ["ours-rust", "ours-rust-cached", "ours-rust-blocking", "ours-c", "ours-c-buffer", "ours-python",
+                 "authlib", "ours-node", "ours-node-sync", "node-promise-floor", "simple-oauth2"]:
         r = find("hot_path", impl)
         if r is None:
             continue
-        goal = HOT_GOALS.get(impl)
-        if "not_measured" in r:
-            add("1", "hot path, ns/call", LABELS[impl], f"not measured: {r['not_measured']}",
-                f"≤ {goal:,} ns" if goal else "", "—" if goal else "")
-            continue
-        v = r["ns_per_call"]
-        add("1", "hot path, ns/call", LABELS[impl], ns(v), f"≤ {goal:,} ns" if goal else "",
-            verdict(v <= goal) if goal else "")
+        # Every goal of the line: (text, met or None when it cannot be judged).
+        goals: list[tuple[str, bool | None]] = []
+        if impl in HOT_GOALS:
+            limit = HOT_GOALS[impl]
+            goals.append((f"≤ {limit:,} ns", None if "not_measured" in r else r["ns_per_call"] <= limit))
+        if impl in HOT_RELATIVE_GOALS:
+            ref_impl, factor, ref_label = HOT_RELATIVE_GOALS[impl]
+            ref = find("hot_path", ref_impl)
+            if ref is None or "not_measured" in ref or "not_measured" in r:
+                goals.append((f"≤ {factor}× {ref_label}", None))
+            else:
+                limit = factor * ref["ns_per_call"]
+                ratio = r["ns_per_call"] / ref["ns_per_call"]
+                goals.append((f"≤ {factor}× {ref_label} ({ns(limit)}); is {ratio:.1f}×", r["ns_per_call"] <= limit))
+        goal = " and ".join(text for text, _ in goals)
+        result = " / ".join("—" if ok is None else verdict(ok) for _, ok in goals)
+        figure = f"not measured: {r['not_measured']}" if "not_measured" in r else ns(r["ns_per_call"])
+        add("1", "hot path, ns/call", LABELS[impl], figure, goal, result)
 
     # 2. storm
     for impl in ["ours-rust", "ours-python-threads", "ours-python-asyncio", "ours-node", "tutorial-node", "authlib", "simple-oauth2"]:
@@ -210,7 +236,62 @@ def table(rows: list[dict[str, Any]]) -> str:
         grew = f", grew {r['rss_growth_mib']:.1f} MiB while reading" if "rss_growth_mib" in r else ""
         fig = f"{r['records_per_s']:,.0f} records/s ({r['records']:,} in {r['seconds']:.2f} s), peak RSS {r['rss_mib']:.1f} MiB{grew}"
         add("6", "read 10,000 users", LIST_LABELS[impl], fig)
+    # 7. the stale window
+    for part in ["slow", "outage"]:
+        for impl in ["ours-rust", "ours-python", "ours-node"]:
+            r = find("stale_window", impl, part=part)
+            if r is None:
+                r = find("stale_window", impl)
+                if r is None or "not_measured" not in r:
+                    continue
+            if "not_measured" in r:
+                add("7", f"stale window ({part})", STALE_LABELS[impl], f"not measured: {r['not_measured']}", "", "—")
+                continue
+            if part == "slow":
+                add("7", "stale window, token endpoint at 2 s", STALE_LABELS[impl], *stale_slow(r))
+            else:
+                add("7", "stale window, 503 outage", STALE_LABELS[impl], *stale_outage(r))
     return "\n".join(out)
+
+
+def lat(v: float | None) -> str:
+    """A latency in ns, in the unit that reads best."""
+    if v is None:
+        return "n/a"
+    if v >= 1e6:
+        return f"{v / 1e6:.2f} ms"
+    if v >= 1e3:
+        return f"{v / 1e3:.1f} µs"
+    return f"{v:.0f} ns"
+
+
+def stale_slow(r: dict[str, Any]) -> tuple[str, str, str]:
+    """Row 7, token endpoint at 2 s: figure, goal, result."""
+    figure = (f"{r['stale_calls']:,} calls while stale: p50 {lat(r['stale_p50_ns'])}, p99 {lat(r['stale_p99_ns'])}, "
+              f"max {lat(r['stale_max_ns'])}; after the renewal ({r['fresh_calls']:,} calls): "
+              f"p50 {lat(r['fresh_p50_ns'])}, p99 {lat(r['fresh_p99_ns'])}, max {lat(r['fresh_max_ns'])}; "
+              f"first call (reads the file) {lat(r['first_call_ns'])}; renewed after "
+              + (f"{r['renewed_after_ms']:,.0f} ms" if r.get("renewed_after_ms") is not None else "— (never)")
+              + f"; {r['errors']} errors, {r['refresh_grants']} refresh grants")
+    goal = f"max while stale ≤ {STALE_FACTOR}× max once fresh; 0 errors"
+    ref = r.get("fresh_max_ns")
+    if ref is None or r.get("stale_max_ns") is None:
+        return figure, goal, "—"
+    ratio = r["stale_max_ns"] / ref
+    ok = r["stale_max_ns"] <= STALE_FACTOR * ref and r["errors"] == 0
+    return figure, goal, f"{verdict(ok)} ({ratio:.1f}×)"
+
+
+def stale_outage(r: dict[str, Any]) -> tuple[str, str, str]:
+    """Row 7, a 503 outage inside the stale window: figure, goal, result."""
+    calls = (r.get("stale_calls") or 0) + (r.get("fresh_calls") or 0)
+    renewed = r.get("renewed_after_ms")
+    figure = (f"{calls:,} calls, {r['errors']} errors; {r['failed_grants']} refresh grants refused (the outage), "
+              f"{r['landed_grants']} landed after it; renewed "
+              + (f"{renewed / 1000:.1f} s after the first call" if renewed is not None else "— (never)")
+              + f"; while stale p99 {lat(r.get('stale_p99_ns'))}, max {lat(r.get('stale_max_ns'))}")
+    ok = r["errors"] == 0 and r.get("landed_grants") == 1
+    return figure, "0 errors; exactly 1 refresh lands after the outage", verdict(ok)
 
 
 def machine(rows: list[dict[str, Any]]) -> str:

@@ -9,6 +9,8 @@
 #   bash scripts/bench.sh                  # everything, 5 s per throughput run
 #   BENCH_SECONDS=2 bash scripts/bench.sh  # shorter throughput runs
 #   BENCH_NO_DOC=1 bash scripts/bench.sh   # leave docs/BENCHMARKS.md alone
+#   BENCH_ROWS=1,7 bash scripts/bench.sh   # only these rows (prints the table; the
+#                                          # document keeps the last full run's figures)
 #
 # Every loop is bounded in count and time; all traffic stays on 127.0.0.1;
 # no token is ever printed (the programs' stdout carries figures only).
@@ -28,6 +30,9 @@ export npm_config_audit=false npm_config_fund=false npm_config_update_notifier=f
 unset FAKE_CONCUR_SECRETS_LOG RUST_LOG CONCUR_STORE CONCUR_TOKEN_FILE CONCUR_BASE_URL
 
 seconds=${BENCH_SECONDS:-5}
+rows=${BENCH_ROWS:-1,2,3,4,5,6,7}
+case "$rows" in *[!0-9,]* | "") echo "BENCH_ROWS must be row numbers separated by commas, e.g. 1,7" >&2; exit 2 ;; esac
+want() { [[ ",$rows," == *",$1,"* ]]; } # want N: row N was asked for
 out="$CARGO_TARGET_DIR/bench"
 rel="$CARGO_TARGET_DIR/$CARGO_BUILD_TARGET/release"
 results="$out/results.jsonl"
@@ -181,7 +186,7 @@ trap cleanup EXIT
 # seed NAME ACCESS: a folder with credentials.json + refreshTokenObjectFile.json
 seed() {
   log_cmd python3 benches/fakeadmin.py seed "$work/$1" "$url" --access "$2"
-  python3 benches/fakeadmin.py seed "$work/$1" "$url" --access "$2"
+  python3 benches/fakeadmin.py seed "$work/$1" "$url" --access "$2" >&2
   echo "$work/$1"
 }
 
@@ -189,9 +194,12 @@ not_measured() { # not_measured ROW IMPL REASON
   echo "{\"row\": \"$1\", \"impl\": \"$2\", \"not_measured\": \"$3\"}" | tee -a "$results"
 }
 
+if want 1 || want 2 || want 3 || want 5; then
 start_fake main
+fi
 
 # --- row 1: hot path -----------------------------------------------------------------
+if want 1; then
 step "row 1: hot path (Rust criterion, C, Python, Node)"
 dir=$(seed hot valid)
 echo "CRITERION_HOME=\$OUT/criterion CONCUR_BENCH_DIR=\$OUT/work/hot CONCUR_BENCH_BASE_URL=\$URL cargo bench -p concur-auth --bench hot_path" >>"$commands"
@@ -206,8 +214,10 @@ else
   not_measured hot_path ours-node "$node_missing"
   run node benches/node/hot_path.mjs --base-url "$url" --dir "$dir" --only floor,simple-oauth2
 fi
+fi
 
 # --- row 2: refresh storm ---------------------------------------------------------------
+if want 2; then
 step "row 2: 1000 concurrent callers at expiry"
 # Short-lived tokens, so that ours can be warmed and then see its token expire.
 log_cmd python3 benches/fakeadmin.py config "$url" "'{\"access_token_ttl_secs\": 4}'"
@@ -226,19 +236,25 @@ else
 fi
 log_cmd python3 benches/fakeadmin.py config "$url" "'{\"access_token_ttl_secs\": 3600}'"
 python3 benches/fakeadmin.py config "$url" '{"access_token_ttl_secs": 3600}'
+fi
 
 # --- row 3: 8 processes, one token file -----------------------------------------------------
+if want 3; then
 step "row 3: 8 processes on one token file at expiry"
 run "$py" benches/python/processes.py --base-url "$url" --dir "$work/procs" --cli "$cli_bin" \
   --tutorial benches/peers/tutorial_style.js --procs 8 --rounds 5
+fi
 
 # --- row 5: cold start ---------------------------------------------------------------------
+if want 5; then
 step "row 5: cold start with a cached token"
 run "$py" benches/python/cold_start.py --base-url "$url" --dir "$work/cold" --cli "$cli_bin" \
   --tutorial benches/peers/tutorial_style.js --runs 50
+fi
 stop_fake main
 
 # --- row 4: authenticated GET throughput, on a fresh server of its own ------------------------
+if want 4; then
 step "row 4: GET /profile/identity/v4/Users/ at concurrency 1 and 32, ${seconds} s each"
 start_fake throughput
 dir=$(seed throughput valid)
@@ -256,8 +272,10 @@ else
     --only node-https,tutorial
 fi
 stop_fake throughput
+fi
 
 # --- row 6: a whole list, page by page, on a server of its own ------------------------------
+if want 6; then
 step "row 6: read 10,000 users (100 a page) through each binding and by hand"
 start_fake list --users 10000
 dir=$(seed list valid)
@@ -265,11 +283,35 @@ run "$py" benches/python/list_users.py --base-url "$url" --dir "$dir" --cli "$cl
 [ -n "$node_missing" ] && not_measured list ours-node "$node_missing"
 run node benches/node/list_users.mjs --base-url "$url" --dir "$dir"
 stop_fake list
+fi
+
+# --- row 7: the stale window, on a server of its own ---------------------------------------
+# Each run gets a token file seeded with ~120 s left (stale with the default
+# leeway of 300 s, expired at 30 s left); the program slows the token endpoint
+# to 2 s (part slow) or makes it answer 503 for 6 s (part outage) itself.
+if want 7; then
+step "row 7: 32 callers through the stale window (token endpoint at 2 s; a 503 outage)"
+start_fake stale
+for part in slow outage; do
+  dir=$(seed "stale-rust-$part" stale)
+  run "$loopback_bin" stale --base-url "$url" --credentials "$dir/credentials.json" \
+    --token-file "$dir/refreshTokenObjectFile.json" --part "$part"
+  dir=$(seed "stale-python-$part" stale)
+  run "$py" benches/python/stale_window.py --base-url "$url" --dir "$dir" --part "$part"
+  if [ -z "$node_missing" ]; then
+    dir=$(seed "stale-node-$part" stale)
+    run node benches/node/stale_window.mjs --base-url "$url" --dir "$dir" --part "$part"
+  else
+    not_measured stale_window ours-node "$node_missing"
+  fi
+done
+stop_fake stale
+fi
 
 # --- the table -------------------------------------------------------------------------------
 "$py" benches/meta.py "$root" benches/node "$seconds" "$((SECONDS - bench_started))" >>"$results"
 step "results: ${results#"$root"/} ($((SECONDS - bench_started)) s)"
-if [ -n "${BENCH_NO_DOC:-}" ]; then
+if [ -n "${BENCH_NO_DOC:-}" ] || [ -n "${BENCH_ROWS:-}" ]; then
   python3 benches/report.py table "$results"
 else
   python3 benches/report.py table "$results" --doc docs/BENCHMARKS.md --commands "$commands"

@@ -5,8 +5,6 @@ import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
 
-export const CLIENT_ID = 'fake-client-id';
-export const CLIENT_SECRET = 'fake-client-secret-7Qx9';
 export const TOKEN_PATH = '/oauth2/v0/token';
 export const USERS_PATH = '/profile/identity/v4/Users/';
 
@@ -47,10 +45,16 @@ export function tutorialStyle() {
   return require('../peers/tutorial_style.js');
 }
 
-export function simpleOauth2(base) {
+/** The app's client id and secret, from the credentials.json the script seeded in `dir` (fake-concur's fixture). */
+export function clientCredentials(dir) {
+  const creds = JSON.parse(fs.readFileSync(files(dir)[0], 'utf8'));
+  return { id: creds.appID, secret: creds.clientSecret };
+}
+
+export function simpleOauth2(base, dir) {
   const { AuthorizationCode } = require('simple-oauth2');
   return new AuthorizationCode({
-    client: { id: CLIENT_ID, secret: CLIENT_SECRET },
+    client: clientCredentials(dir),
     auth: { tokenHost: base, tokenPath: TOKEN_PATH },
     options: { authorizationMethod: 'body' },
   });
@@ -116,4 +120,69 @@ export async function runLoops(call, concurrency, seconds, maxRequests) {
     p50_us: percentile(latencies, 0.5),
     p99_us: percentile(latencies, 0.99),
   };
+}
+
+/** One call to fake-concur's admin API (loopback only); the JSON reply, or null. */
+export async function admin(base, method, route, body) {
+  const res = await fetch(`${base}/_admin/${route}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`admin ${method} ${route}: HTTP ${res.status}`);
+  const text = await res.text();
+  return text ? JSON.parse(text) : null;
+}
+
+/**
+ * Latencies in ns, log-linear buckets (16 per power of two: a percentile is
+ * the upper edge of its bucket, at most 1/16 above the true value); the count
+ * and the maximum are exact. Constant memory whatever the number of calls.
+ */
+export class Histogram {
+  constructor() {
+    this.buckets = new Float64Array(64 * 16);
+    this.count = 0;
+    this.max = 0;
+  }
+
+  static index(ns) {
+    const v = Math.max(0, Math.floor(ns));
+    if (v < 16) return v;
+    const e = Math.floor(Math.log2(v));
+    return (e - 3) * 16 + Math.floor(v / 2 ** (e - 4)) - 16;
+  }
+
+  static upper(i) {
+    if (i < 16) return i;
+    const e = Math.floor(i / 16) + 3;
+    const sub = i % 16;
+    return (16 + sub + 1) * 2 ** (e - 4) - 1;
+  }
+
+  record(ns) {
+    this.buckets[Math.min(Histogram.index(ns), this.buckets.length - 1)] += 1;
+    this.count += 1;
+    if (ns > this.max) this.max = ns;
+  }
+
+  percentile(p) {
+    if (this.count === 0) return null;
+    const rank = Math.max(1, Math.ceil(this.count * p));
+    let seen = 0;
+    for (let i = 0; i < this.buckets.length; i++) {
+      seen += this.buckets[i];
+      if (seen >= rank) return Math.min(Histogram.upper(i), this.max);
+    }
+    return this.max;
+  }
+
+  summary(prefix) {
+    return {
+      [`${prefix}_calls`]: this.count,
+      [`${prefix}_p50_ns`]: this.percentile(0.5),
+      [`${prefix}_p99_ns`]: this.percentile(0.99),
+      [`${prefix}_max_ns`]: this.count ? this.max : null,
+    };
+  }
 }

@@ -48,7 +48,7 @@ if (only.includes('floor')) {
 
 if (only.includes('simple-oauth2')) {
   const record = c.storedRecord(a.dir);
-  const client = c.simpleOauth2(a['base-url']);
+  const client = c.simpleOauth2(a['base-url'], a.dir);
   const token = client.createToken({
     access_token: record.access_token,
     refresh_token: record.refresh_token,

@@ -33,7 +33,7 @@ if (only.includes('ours')) {
 
 if (only.includes('simple-oauth2')) {
   const record = c.storedRecord(a.dir);
-  const client = c.simpleOauth2(base);
+  const client = c.simpleOauth2(base, a.dir);
   const token = client.createToken({
     access_token: record.access_token,
     refresh_token: record.refresh_token,

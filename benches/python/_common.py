@@ -19,8 +19,6 @@ import fakeadmin  # noqa: E402  (benches/fakeadmin.py)
 # authlib refuses plain http unless told otherwise; every URL here is loopback.
 os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")
 
-CLIENT_ID = fakeadmin.CLIENT_ID
-CLIENT_SECRET = fakeadmin.CLIENT_SECRET
 TOKEN_PATH = fakeadmin.TOKEN_PATH
 USERS_PATH = fakeadmin.USERS_PATH
 
@@ -37,6 +35,11 @@ def files(directory: str) -> tuple[str, str]:
         os.path.join(directory, "credentials.json"),
         os.path.join(directory, "refreshTokenObjectFile.json"),
     )
+
+
+def client_credentials(directory: str) -> tuple[str, str]:
+    """The app's client id and secret, from the credentials.json seeded in `directory`."""
+    return fakeadmin.client_credentials(directory)
 
 
 def stored_record(directory: str) -> dict[str, Any]:
@@ -104,3 +107,60 @@ def wait_until_stale(manager: Any, limit: float = 30.0) -> None:
         if time.monotonic() > deadline:
             raise SystemExit("the cached token did not turn stale; is access_token_ttl_secs short?")
         time.sleep(0.005)
+
+
+class Histogram:
+    """Latencies in ns, log-linear buckets (16 per power of two: a percentile
+    is the upper edge of its bucket, at most 1/16 above the true value); the
+    count and the maximum are exact. Constant memory whatever the number of
+    calls. Not thread-safe: one per thread, merged at the end."""
+
+    def __init__(self) -> None:
+        self.buckets = [0] * (64 * 16)
+        self.count = 0
+        self.max = 0
+
+    @staticmethod
+    def index(ns: int) -> int:
+        if ns < 16:
+            return max(0, ns)
+        e = ns.bit_length() - 1
+        return (e - 3) * 16 + (ns >> (e - 4)) - 16
+
+    @staticmethod
+    def upper(i: int) -> int:
+        if i < 16:
+            return i
+        e, sub = i // 16 + 3, i % 16
+        return ((16 + sub + 1) << (e - 4)) - 1
+
+    def record(self, ns: int) -> None:
+        self.buckets[min(self.index(ns), len(self.buckets) - 1)] += 1
+        self.count += 1
+        if ns > self.max:
+            self.max = ns
+
+    def merge(self, other: "Histogram") -> None:
+        for i, n in enumerate(other.buckets):
+            self.buckets[i] += n
+        self.count += other.count
+        self.max = max(self.max, other.max)
+
+    def percentile(self, p: float) -> int | None:
+        if self.count == 0:
+            return None
+        rank = max(1, -(-int(self.count * p * 1_000_000) // 1_000_000))
+        seen = 0
+        for i, n in enumerate(self.buckets):
+            seen += n
+            if seen >= rank:
+                return min(self.upper(i), self.max)
+        return self.max
+
+    def summary(self, prefix: str) -> dict[str, Any]:
+        return {
+            f"{prefix}_calls": self.count,
+            f"{prefix}_p50_ns": self.percentile(0.5),
+            f"{prefix}_p99_ns": self.percentile(0.99),
+            f"{prefix}_max_ns": self.max if self.count else None,
+        }

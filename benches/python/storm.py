@@ -88,8 +88,7 @@ def main() -> None:
 
     record = c.stored_record(args.dir)
     session = OAuth2Session(
-        c.CLIENT_ID,
-        c.CLIENT_SECRET,
+        *c.client_credentials(args.dir),
         token={
             "access_token": record["access_token"],
             "refresh_token": record["refresh_token"],

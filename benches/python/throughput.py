@@ -61,7 +61,7 @@ def main() -> None:
             s = getattr(local, "session", None)
             if s is None:
                 s = OAuth2Session(
-                    c.CLIENT_ID, c.CLIENT_SECRET, token=dict(token),
+                    *c.client_credentials(args.dir), token=dict(token),
                     token_endpoint=base + c.TOKEN_PATH,
                     token_endpoint_auth_method="client_secret_post",
                 )
