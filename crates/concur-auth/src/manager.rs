@@ -483,6 +483,15 @@ impl TokenManager {
         loop {
             let (flight, joined) = {
                 let mut flights = self.lock_flights();
+                // Checked again under the lock, before joining anything: the
+                // cache may have been filled since this caller found it empty,
+                // and the flight running now may be the background renewal of
+                // that very token. No caller waits while a valid token exists.
+                if let Some(token) = self.servable_token() {
+                    if need.met_by(&token) {
+                        return Ok(token);
+                    }
+                }
                 match flights.running() {
                     Some(running) => (running, true),
                     None => {
@@ -491,11 +500,6 @@ impl TokenManager {
                             if ended.elapsed() < SHARE_FAILURE_FOR && !matches!(need, Need::Forced)
                             {
                                 return Err(err.clone());
-                            }
-                        }
-                        if let Some(token) = self.servable_token() {
-                            if need.met_by(&token) {
-                                return Ok(token);
                             }
                         }
                         (self.start_flight(&mut flights, OwnedNeed::of(need)), false)
