@@ -265,6 +265,9 @@ patch(managerProto, 'request', (fn) =>
 // goes without the core.
 
 const nativeAccessToken = wrapAsync(managerProto.accessToken);
+// The clock the core reads (the system's), captured here: a test's fake timers
+// that replace Date later must not keep a copy past the real stale instant.
+const dateNow = Date.now;
 const nativeCachedAccessTokenUntil = takeNative('cachedAccessTokenUntil');
 const nativeCachedAccessTokenState = takeNative('cachedAccessTokenState');
 const nativeTokenGeneration = takeNative('tokenGeneration');
@@ -304,7 +307,7 @@ class TokenCopy extends Stamped {
   /** The copy, if it is current: the hot path (no call into Rust). */
   static current(manager) {
     const copy = TokenCopy.#of(manager);
-    return copy !== undefined && copy.counter !== null && copy.counter[0] === copy.generation && Date.now() < copy.freshUntil
+    return copy !== undefined && copy.counter !== null && copy.counter[0] === copy.generation && dateNow() < copy.freshUntil
       ? copy
       : undefined;
   }

@@ -146,6 +146,26 @@ test('cachedAccessToken() past the stale instant also starts the background refr
   }
 });
 
+test("a fake clock installed after loading (a test's fake timers) does not keep the copy past the real stale instant", async () => {
+  const { tmp, m, token, untilStale } = await turningStale();
+  const realNow = Date.now;
+  const frozen = realNow();
+  try {
+    Date.now = () => frozen; // frozen before the stale instant
+    await untilStale();
+    same(await m.accessToken(), token, 'stale: the token in hand');
+    const deadline = realNow() + 30000;
+    while ((await fake.counters()).refresh_grants === 0) {
+      assert.ok(realNow() < deadline, 'the frozen clock kept the call from the core: no background refresh');
+      await sleep(20);
+      await m.accessToken();
+    }
+  } finally {
+    Date.now = realNow;
+    tmp.cleanup();
+  }
+});
+
 test('in strict mode nothing is served past the stale instant: the call waits for the refresh', async () => {
   const { tmp, m, token, untilStale } = await turningStale({ strict: true });
   try {
