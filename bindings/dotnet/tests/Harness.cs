@@ -125,6 +125,10 @@ namespace ConcurAuth.Tests
             var request = (HttpWebRequest)WebRequest.Create(Url + path);
             request.Method = method;
             request.Proxy = null;
+            // A fresh connection per admin call: mono's pool reused a kept-alive
+            // connection that had gone away and failed a CI run with "Unable to
+            // read data from the transport connection: Operation aborted".
+            request.KeepAlive = false;
             if (jsonBody != null)
             {
                 byte[] bytes = Encoding.UTF8.GetBytes(jsonBody);
