@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import util from 'node:util';
 import { after, before, test } from 'node:test';
 
-import { lib, managerIn, seededFolder, sleep, startFake } from './helpers.mjs';
+import { FAKE, lib, managerIn, seededFolder, sleep, startFake } from './helpers.mjs';
 
 const USERS = '/profile/identity/v4/Users/';
 
@@ -183,6 +183,25 @@ test('after revoke nothing is served from the copy', async () => {
     await m.revoke();
     assert.ok(m.cachedAccessToken() === null, 'nothing is cached after revoke');
     await assert.rejects(m.accessToken(), lib.NotInitializedError);
+  } finally {
+    tmp.cleanup();
+  }
+});
+
+test('a manager made with new TokenManager() (the JavaScript subclass) keeps its copy the same way', async () => {
+  const { tmp } = await seededFolder(fake);
+  try {
+    const m = new lib.TokenManager({
+      clientId: FAKE.clientId,
+      clientSecret: FAKE.clientSecret,
+      tokenFile: tmp.file('refreshTokenObjectFile.json'),
+      baseUrl: fake.url,
+    });
+    const token = await m.accessToken();
+    same(await m.accessToken(), token, 'kept');
+    const forced = await m.forceRefresh();
+    differ(forced, token, 'a new token');
+    same(await m.accessToken(), forced, 'the forced token, not the kept one');
   } finally {
     tmp.cleanup();
   }
