@@ -91,6 +91,38 @@ pub unsafe extern "C" fn concur_string_free(string: *mut c_char) {
         // SAFETY: by the contract, `string` came from `CString::into_raw` here.
         let owned = unsafe { CString::from_raw(string) };
         let mut bytes = owned.into_bytes_with_nul();
-        bytes.zeroize();
+        zeroize_by_words(&mut bytes);
     })
+}
+
+/// Zeroes `bytes` with volatile writes (never optimised away), eight bytes at
+/// a time where aligned: a token is ~270 bytes, and byte-by-byte volatile
+/// writes were a third of a C caller's hot path.
+fn zeroize_by_words(bytes: &mut [u8]) {
+    // SAFETY: every bit pattern is a valid u64, and `align_to_mut` keeps each
+    // byte in exactly one of the three parts.
+    let (head, words, tail) = unsafe { bytes.align_to_mut::<u64>() };
+    head.zeroize();
+    words.zeroize();
+    tail.zeroize();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::zeroize_by_words;
+
+    #[test]
+    fn zeroize_by_words_clears_every_byte_whatever_the_length_and_alignment() {
+        let mut backing = vec![0xA5u8; 300];
+        for start in 0..8 {
+            for len in [0, 1, 7, 8, 9, 63, 271, 292] {
+                backing.fill(0xA5);
+                zeroize_by_words(&mut backing[start..start + len]);
+                assert!(backing[start..start + len].iter().all(|&b| b == 0));
+                // Nothing outside the slice is touched.
+                assert!(backing[..start].iter().all(|&b| b == 0xA5));
+                assert!(backing[start + len..].iter().all(|&b| b == 0xA5));
+            }
+        }
+    }
 }
