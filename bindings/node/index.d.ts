@@ -165,11 +165,15 @@ export declare class TokenManager {
    */
   static fromEnv(): TokenManager
   /**
-   * A valid access token: the cached one while it has more than the leeway
-   * left (no I/O, no thread hop), otherwise after one shared refresh.
+   * A valid access token: the cached one while it is fresh (no I/O, no
+   * thread hop) or stale (then one background refresh runs; nobody waits),
+   * otherwise (expired, none, or stale in strict mode) after one shared refresh.
    */
   accessToken(): Promise<string>
-  /** The cached access token while it is fresh, else `null`. Never waits. */
+  /**
+   * The cached access token while it may be served without waiting (fresh,
+   * or stale: then one background refresh is started), else `null`. Never waits.
+   */
   cachedAccessToken(): string | null
   /** Refreshes now, whatever the cached token's age; resolves to the new token. */
   forceRefresh(): Promise<string>

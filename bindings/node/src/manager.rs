@@ -324,8 +324,9 @@ impl TokenManager {
         Ok(TokenManager::from(inner))
     }
 
-    /// A valid access token: the cached one while it has more than the leeway
-    /// left (no I/O, no thread hop), otherwise after one shared refresh.
+    /// A valid access token: the cached one while it is fresh (no I/O, no
+    /// thread hop) or stale (then one background refresh runs; nobody waits),
+    /// otherwise (expired, none, or stale in strict mode) after one shared refresh.
     #[napi(ts_return_type = "Promise<string>", catch_unwind)]
     pub fn access_token<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
         if let Some(token) = self.inner.cached_access_token() {
@@ -339,7 +340,8 @@ impl TokenManager {
         })
     }
 
-    /// The cached access token while it is fresh, else `null`. Never waits.
+    /// The cached access token while it may be served without waiting (fresh,
+    /// or stale: then one background refresh is started), else `null`. Never waits.
     #[napi(catch_unwind)]
     pub fn cached_access_token(&self) -> Option<String> {
         self.inner

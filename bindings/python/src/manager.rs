@@ -115,9 +115,9 @@ impl PyTokenManager {
         Self::wrap(inner)
     }
 
-    /// A valid access token: from memory while more than the leeway is left,
-    /// otherwise after one refresh shared by every waiting thread (the GIL is
-    /// released while waiting).
+    /// A valid access token: from memory while fresh, or while stale (then one
+    /// background refresh runs; nobody waits); otherwise after one refresh
+    /// shared by every waiting thread (the GIL is released while waiting).
     fn access_token<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
         if let Some(token) = self.manager().cached_access_token() {
             return Ok(PyString::new(py, token.expose()));
@@ -139,7 +139,9 @@ impl PyTokenManager {
         )
     }
 
-    /// The cached access token if it is still fresh, else `None`; never does I/O.
+    /// The cached access token while it may be served without waiting (fresh,
+    /// or stale: then one background refresh is started), else `None`; never
+    /// does I/O.
     fn cached_access_token<'py>(&self, py: Python<'py>) -> Option<Bound<'py, PyString>> {
         self.manager()
             .cached_access_token()

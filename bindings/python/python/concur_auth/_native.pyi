@@ -167,10 +167,12 @@ class TokenManager:
     def from_env() -> "TokenManager":
         """Credentials, token file and options from the CONCUR_* variables."""
     def access_token(self) -> str:
-        """A valid access token (cached, or after one shared refresh)."""
+        """A valid access token: cached while fresh or stale (a stale one starts one
+        background refresh; nobody waits), else after one shared refresh."""
     def access_token_async(self) -> "asyncio.Future[str]": ...
     def cached_access_token(self) -> Optional[str]:
-        """The cached token if still fresh, else None; never does I/O."""
+        """The cached token while fresh or stale (stale: one background refresh is
+        started), else None; never does I/O."""
     def force_refresh(self) -> str: ...
     def force_refresh_async(self) -> "asyncio.Future[str]": ...
     def replace_rejected_token(self, token: str) -> str:
