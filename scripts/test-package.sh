@@ -90,10 +90,8 @@ done
 start_fake "$fake_bin"
 seed="$tmp/seed"
 mkdir -p "$seed"
-cat >"$seed/credentials.json" <<'JSON'
-{"appID":"fake-client-id","clientSecret":"fake-client-secret-7Qx9","grantType":"password","companyUUID":"11111111-2222-3333-4444-555555555555","companyRequestToken":"fake-request-token-Zk42","credentialType":"authtoken"}
-JSON
-chmod 600 "$seed/credentials.json"
+# The server's own credentials fixture (mode 0600): no secret spelled here.
+"$fake_bin" fixture credentials "$seed" >/dev/null
 out="$tmp/out"
 
 # ---- Python -----------------------------------------------------------------------
