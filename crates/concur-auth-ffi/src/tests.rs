@@ -57,6 +57,16 @@ fn expect_invalid_utf8(status: concur_status, name: &str) {
 
 /// A temporary folder with the fake server's own credentials.json (its
 /// defaults, or another client secret).
+/// A fake Concur with its defaults, on a runtime of its own that the test
+/// keeps until `runtime.block_on(fake.shutdown())`.
+fn start_fake() -> (tokio::runtime::Runtime, FakeConcur) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let fake = runtime
+        .block_on(FakeConcur::start(FakeConfig::default()))
+        .unwrap();
+    (runtime, fake)
+}
+
 struct Setup {
     dir: tempfile::TempDir,
 }
@@ -488,10 +498,7 @@ fn manager_construction_errors_leave_out_null() {
 
 #[test]
 fn happy_path_against_the_fake_server() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let fake = runtime
-        .block_on(FakeConcur::start(FakeConfig::default()))
-        .unwrap();
+    let (runtime, fake) = start_fake();
     let setup = Setup::new(None);
     let m = setup.manager(Some(&fake.base_url()));
     unsafe {
@@ -558,10 +565,7 @@ fn happy_path_against_the_fake_server() {
 
 #[test]
 fn wrong_secret_is_an_auth_error_without_the_secret() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let fake = runtime
-        .block_on(FakeConcur::start(FakeConfig::default()))
-        .unwrap();
+    let (runtime, fake) = start_fake();
     let setup = Setup::new(Some("wrong-secret-Qq77"));
     let m = setup.manager(Some(&fake.base_url()));
     unsafe {
@@ -668,10 +672,7 @@ fn a_blocking_call_from_an_async_task_is_a_config_error_not_a_panic() {
 
 #[test]
 fn the_access_token_fills_a_caller_buffer_or_says_how_much_it_needs() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let fake = runtime
-        .block_on(FakeConcur::start(FakeConfig::default()))
-        .unwrap();
+    let (runtime, fake) = start_fake();
     let setup = Setup::new(None);
     let m = setup.manager(Some(&fake.base_url()));
     unsafe {
