@@ -35,6 +35,19 @@ function fillIn(file, values) {
   fs.writeFileSync(file, JSON.stringify({ ...creds, ...values }, null, 2));
 }
 
+/** A new company request token minted by the fake server. */
+const newRequestToken = async () => (await fake.admin('POST', 'request-token')).request_token;
+
+/** Fills `file` with the fake server's app and company, and `requestToken`. */
+function fillInFake(file, requestToken) {
+  fillIn(file, {
+    appID: FAKE.clientId,
+    clientSecret: FAKE.clientSecret,
+    companyUUID: FAKE.companyUuid,
+    companyRequestToken: requestToken,
+  });
+}
+
 const mode = (file) => fs.statSync(file).mode & 0o777;
 
 async function assertNoSecrets(outputs, extra = []) {
@@ -74,12 +87,7 @@ test('GetRefreshToken.js → RefreshTokenManagement.js → CallingAPIs.js', asyn
     assert.match(out.stderr, /\[config\].*appID/);
 
     // 2nd run: exchanges and stores.
-    fillIn(creds, {
-      appID: FAKE.clientId,
-      clientSecret: FAKE.clientSecret,
-      companyUUID: FAKE.companyUuid,
-      companyRequestToken: FAKE.requestToken,
-    });
+    fillInFake(creds, FAKE.requestToken);
     const before = await fake.counters();
     out = await run('GetRefreshToken.js', tmp.dir);
     outputs.push(out);
@@ -122,13 +130,7 @@ test('GetRefreshToken.js replaces a live refresh token only with --force', async
   try {
     await run('GetRefreshToken.js', tmp.dir);
     const creds = tmp.file('credentials.json');
-    const newRequestToken = async () => (await fake.admin('POST', 'request-token')).request_token;
-    fillIn(creds, {
-      appID: FAKE.clientId,
-      clientSecret: FAKE.clientSecret,
-      companyUUID: FAKE.companyUuid,
-      companyRequestToken: await newRequestToken(),
-    });
+    fillInFake(creds, await newRequestToken());
     const before = await fake.counters();
     let out = await run('GetRefreshToken.js', tmp.dir);
     assert.equal(out.code, 0, out.stderr);
@@ -159,13 +161,8 @@ test('RefreshTokenManagement.js and CallingAPIs.js bootstrap from a filled crede
     try {
       let out = await run(script, tmp.dir);
       assert.equal(out.code, 2);
-      const { request_token: requestToken } = await fake.admin('POST', 'request-token');
-      fillIn(tmp.file('credentials.json'), {
-        appID: FAKE.clientId,
-        clientSecret: FAKE.clientSecret,
-        companyUUID: FAKE.companyUuid,
-        companyRequestToken: requestToken,
-      });
+      const requestToken = await newRequestToken();
+      fillInFake(tmp.file('credentials.json'), requestToken);
       out = await run(script, tmp.dir);
       assert.equal(out.code, 0, out.stderr);
       assert.match(out.stdout, /No stored refresh token found/);
@@ -226,13 +223,7 @@ test("the files live in the script's own folder, whatever the current folder", a
     assert.equal(out.code, 2, out.stderr);
     assert.ok(fs.existsSync(path.join(project, 'credentials.json')));
     assert.deepEqual(fs.readdirSync(elsewhere), []);
-    const { request_token: requestToken } = await fake.admin('POST', 'request-token');
-    fillIn(path.join(project, 'credentials.json'), {
-      appID: FAKE.clientId,
-      clientSecret: FAKE.clientSecret,
-      companyUUID: FAKE.companyUuid,
-      companyRequestToken: requestToken,
-    });
+    fillInFake(path.join(project, 'credentials.json'), await newRequestToken());
     out = await run('CallingAPIs.js', elsewhere, noOverride, project);
     assert.equal(out.code, 0, out.stderr);
     assert.equal(mode(path.join(project, 'refreshTokenObjectFile.json')), 0o600);
@@ -264,13 +255,7 @@ test('RefreshTokenManagement.js says whether it asked Concur', async () => {
   const tmp = tempDir();
   try {
     await run('RefreshTokenManagement.js', tmp.dir);
-    const { request_token: requestToken } = await fake.admin('POST', 'request-token');
-    fillIn(tmp.file('credentials.json'), {
-      appID: FAKE.clientId,
-      clientSecret: FAKE.clientSecret,
-      companyUUID: FAKE.companyUuid,
-      companyRequestToken: requestToken,
-    });
+    fillInFake(tmp.file('credentials.json'), await newRequestToken());
     assert.equal((await run('RefreshTokenManagement.js', tmp.dir)).code, 0);
 
     // A valid access token is stored: no refresh, and the output says so.
