@@ -59,7 +59,10 @@ done
 
 # ---- tools ------------------------------------------------------------------
 step "build tools (pinned) in $tools"
-if [ ! -x "$tools/venv/bin/python" ]; then
+# A venv whose scripts no longer run (a target dir restored at another path:
+# their shebangs name the old one) is made again.
+if ! "$tools/venv/bin/pip" --version >/dev/null 2>&1; then
+  rm -rf "$tools/venv"
   python3 -m venv "$tools/venv"
 fi
 "$tools/venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/packaging-requirements.txt
