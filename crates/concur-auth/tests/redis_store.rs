@@ -1391,7 +1391,10 @@ async fn a_sentinel_failover_mid_fleet_loses_no_token() {
 
     let folder = tempfile::tempdir().unwrap();
     let credentials = credentials_file(&fake, folder.path());
-    let children = spawn_fleet(&url, &fake, &credentials, (3, 4, 14));
+    // 20 s after the kill: time for a second election (failover-timeout 4 s
+    // makes a failed one retry after 8 s), which a loaded CI machine needed
+    // once (errors for 10 s, until a 14 s run ended).
+    let children = spawn_fleet(&url, &fake, &credentials, (3, 4, 24));
     tokio::time::sleep(Duration::from_secs(4)).await;
     let killed_ms = unix_ms();
     primary.kill();
